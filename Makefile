@@ -1,0 +1,44 @@
+# 360Connect developer commands. `make demo` and `make test` each install everything first.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+RUN := $(UV) run --frozen
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+SCALE ?= 10000
+DAYS ?= 180
+
+.PHONY: install demo dev test lint format bench docs clean
+
+install:  ## Python dependencies (uv, locked) and the dbt manifest
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check "uv>=0.5"
+	$(UV) sync --frozen
+	$(RUN) dbt parse --quiet --project-dir . --profiles-dir .
+
+demo: install  ## Simulate demo data and run the whole pipeline on it
+	$(RUN) python -m orchestration.demo
+
+dev: install  ## The Dagster UI and daemon (schedules, sensors) on http://127.0.0.1:3000
+	$(RUN) dagster dev
+
+lint:  ## ruff and sqlfluff, as the test command runs them
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) sqlfluff lint models macros
+
+format:
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
+	$(RUN) sqlfluff fix models macros
+
+test: install lint  ## Every test and lint
+	$(RUN) pytest -n 2
+
+bench: install  ## Time every stage at SCALE people over DAYS days: make bench SCALE=200000
+	$(RUN) connect360-bench --people $(SCALE) --days $(DAYS)
+
+docs: install  ## dbt docs and the landing contract pages
+	$(RUN) python -m orchestration.ingestion.contract_docs
+	$(RUN) dbt docs generate --static --project-dir . --profiles-dir .
+
+clean:
+	rm -rf data target logs .dagster_home/storage .dagster_home/history .dagster_home/schedules .dagster_home/logs

@@ -1,0 +1,29 @@
+"""The 360Connect Dagster code location: ``dagster dev`` loads ``defs`` from here."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.ingestion.assets import (
+    build_landing_sensor,
+    build_raw_assets,
+    daily_landing_schedule,
+    daily_partitions,
+    raw_load_job,
+)
+from orchestration.ingestion.contracts import load_contracts
+from orchestration.resources import default_resources
+from orchestration.settings import Settings
+from orchestration.transform.assets import connect360_dbt_assets, dbt_resource
+
+settings = Settings.from_env()
+contracts = load_contracts()
+partitions = daily_partitions(settings)
+
+defs = dg.Definitions(
+    assets=[*build_raw_assets(contracts, settings), connect360_dbt_assets],
+    jobs=[raw_load_job],
+    schedules=[daily_landing_schedule],
+    sensors=[build_landing_sensor(contracts, partitions)],
+    resources={**default_resources(settings), "dbt": dbt_resource()},
+)

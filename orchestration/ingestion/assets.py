@@ -1,0 +1,238 @@
+"""Raw load assets: one per landing contract, partitioned by landing day.
+
+Adding a channel means adding its contract under ``contracts/<channel>/``; the asset, its place in
+the schedule and the sensor follow from the registry, nothing here lists channels by name.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime, timedelta
+
+import dagster as dg
+
+from orchestration.ingestion.contracts import Contract, load_contracts
+from orchestration.ingestion.loader import (
+    LoadResult,
+    files_signature,
+    load_days,
+    loaded_signature,
+    raw_table,
+)
+from orchestration.ingestion.reader import files_for, is_day_folder
+from orchestration.resources import LandingResource, WarehouseResource
+from orchestration.settings import WAREHOUSE_POOL, Settings
+
+RAW_PREFIX = "raw"
+#: Days loaded in one transaction during a single-run backfill (bounds memory).
+DAYS_PER_TRANSACTION = 31
+
+
+def daily_partitions(settings: Settings | None = None) -> dg.DailyPartitionsDefinition:
+    """Landing days; today's folder is loadable as soon as files arrive (``end_offset=1``)."""
+    settings = settings or Settings.from_env()
+    return dg.DailyPartitionsDefinition(
+        start_date=settings.partitions_start.isoformat(), end_offset=1
+    )
+
+
+def raw_asset_key(contract: Contract) -> dg.AssetKey:
+    return dg.AssetKey([RAW_PREFIX, contract.stream])
+
+
+def _column_schema(contract: Contract) -> dg.TableSchema:
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(
+                "record_key", "varchar", description=f"{' | '.join(contract.record_id)}"
+            ),
+            dg.TableColumn(
+                "occurred_at", "timestamptz", description=f"from {contract.occurred_at}"
+            ),
+            dg.TableColumn(
+                "payload", "json", description="the record as landed, extra fields kept"
+            ),
+            dg.TableColumn("_partition_date", "date", description="landing day folder"),
+            dg.TableColumn(
+                "_source_file", "varchar", description="file, relative to the landing dir"
+            ),
+            dg.TableColumn("_source_line", "integer", description="line (CSV: row start line)"),
+            dg.TableColumn("_load_id", "varchar", description="the load that wrote the row"),
+            dg.TableColumn("_loaded_at", "timestamptz", description="when it was written"),
+        ]
+    )
+
+
+def _chunks(days: Sequence[date], size: int) -> Iterator[list[date]]:
+    for start in range(0, len(days), size):
+        yield list(days[start : start + size])
+
+
+def _metadata(result: LoadResult, contract: Contract) -> dict[str, dg.MetadataValue]:
+    reasons = "\n".join(
+        f"| {reason} | {count} |" for reason, count in result.reasons.most_common(20)
+    )
+    metadata: dict[str, dg.MetadataValue] = {
+        "dagster/row_count": dg.MetadataValue.int(result.loaded),
+        "loaded": dg.MetadataValue.int(result.loaded),
+        "quarantined": dg.MetadataValue.int(result.quarantined),
+        "lines_read": dg.MetadataValue.int(result.lines),
+        "files": dg.MetadataValue.int(result.files),
+        "days": dg.MetadataValue.int(len(result.days)),
+        "seconds": dg.MetadataValue.float(round(result.seconds, 3)),
+        "dagster/table_name": dg.MetadataValue.text(raw_table(contract)),
+    }
+    if reasons:
+        metadata["quarantine_reasons"] = dg.MetadataValue.md(
+            "| reason | records |\n|---|---|\n" + reasons
+        )
+    if result.missing_days:
+        metadata["days_without_files"] = dg.MetadataValue.text(
+            ", ".join(day.isoformat() for day in result.missing_days[:31])
+        )
+    return metadata
+
+
+def build_raw_asset(contract: Contract, partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=raw_asset_key(contract),
+        name=None,
+        group_name=contract.channel,
+        owners=[contract.owner],
+        description=f"{contract.title}. {contract.description}",
+        partitions_def=partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=WAREHOUSE_POOL,
+        kinds={"duckdb", "python"},
+        tags={"layer": "raw", "channel": contract.channel},
+        metadata={
+            "contract": dg.MetadataValue.path(str(contract.path)),
+            "follows": contract.follows,
+            "dagster/column_schema": _column_schema(contract),
+            "pii_fields": dg.MetadataValue.json(contract.pii_fields()),
+        },
+    )
+    def _raw_load(
+        context: dg.AssetExecutionContext,
+        warehouse: WarehouseResource,
+        landing: LandingResource,
+    ) -> dg.MaterializeResult:
+        days = sorted(date.fromisoformat(key) for key in context.partition_keys)
+        total = LoadResult(stream=contract.stream, days=days)
+        with warehouse.connect() as connection:
+            for chunk in _chunks(days, DAYS_PER_TRANSACTION):
+                result = load_days(
+                    connection,
+                    contract,
+                    landing.root,
+                    chunk,
+                    run_id=context.run_id,
+                    state_root=landing.state_root,
+                )
+                _accumulate(total, result)
+                context.log.info(
+                    f"{contract.stream} {chunk[0]}..{chunk[-1]}: {result.loaded} loaded, "
+                    f"{result.quarantined} quarantined from {result.files} files"
+                )
+        if total.missing_days:
+            context.log.warning(
+                f"{contract.stream}: no landing files for {len(total.missing_days)} of "
+                f"{len(days)} day(s), e.g. {total.missing_days[0]}"
+            )
+        return dg.MaterializeResult(metadata=_metadata(total, contract))
+
+    return _raw_load
+
+
+def _accumulate(total: LoadResult, result: LoadResult) -> None:
+    total.files += result.files
+    total.lines += result.lines
+    total.loaded += result.loaded
+    total.quarantined += result.quarantined
+    total.reasons.update(result.reasons)
+    total.seconds += result.seconds
+    total.missing_days.extend(result.missing_days)
+
+
+def build_raw_assets(
+    contracts: Sequence[Contract] | None = None, settings: Settings | None = None
+) -> list[dg.AssetsDefinition]:
+    partitions = daily_partitions(settings)
+    return [build_raw_asset(contract, partitions) for contract in contracts or load_contracts()]
+
+
+RAW_SELECTION = dg.AssetSelection.key_prefixes(RAW_PREFIX)
+
+raw_load_job = dg.define_asset_job(
+    "load_landing",
+    selection=RAW_SELECTION,
+    description="Load landing days of every channel into raw and quarantine tables.",
+)
+
+
+@dg.schedule(
+    job=raw_load_job,
+    cron_schedule="0 6 * * *",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Every morning, (re)load yesterday's landing day of every channel.",
+)
+def daily_landing_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    day = (context.scheduled_execution_time.date() - timedelta(days=1)).isoformat()
+    return dg.RunRequest(run_key=f"daily:{day}", partition_key=day)
+
+
+def pending_loads(
+    landing: LandingResource, contracts: Sequence[Contract], partitions: dg.PartitionsDefinition
+) -> dict[str, dict[str, str]]:
+    """Landing days whose files differ from what was last loaded: day -> {stream: signature}."""
+    valid_days = set(partitions.get_partition_keys(current_time=datetime.now()))
+    by_channel: dict[str, list[Contract]] = defaultdict(list)
+    for contract in contracts:
+        by_channel[contract.channel].append(contract)
+    pending: dict[str, dict[str, str]] = defaultdict(dict)
+    for channel, channel_contracts in sorted(by_channel.items()):
+        channel_dir = landing.root / channel
+        if not channel_dir.is_dir():
+            continue
+        for folder in sorted(channel_dir.iterdir()):
+            if not (is_day_folder(folder.name) and folder.name in valid_days):
+                continue
+            day = date.fromisoformat(folder.name)
+            for contract in channel_contracts:
+                files = files_for(folder, contract.entity, contract.format)
+                signature = files_signature(files)
+                if files and signature != loaded_signature(landing.state_root, contract, day):
+                    pending[folder.name][contract.stream] = signature
+    return pending
+
+
+def build_landing_sensor(
+    contracts: Sequence[Contract], partitions: dg.PartitionsDefinition
+) -> dg.SensorDefinition:
+    @dg.sensor(
+        name="landing_sensor",
+        job=raw_load_job,
+        minimum_interval_seconds=60,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Loads a landing day as soon as its files appear or change.",
+    )
+    def _landing_sensor(
+        context: dg.SensorEvaluationContext, landing: LandingResource
+    ) -> dg.SensorResult:
+        pending = pending_loads(landing, contracts, partitions)
+        requests = [
+            dg.RunRequest(
+                run_key=f"landing:{day}:"
+                + ",".join(f"{stream}={signature}" for stream, signature in streams.items()),
+                partition_key=day,
+                asset_selection=[dg.AssetKey([RAW_PREFIX, stream]) for stream in streams],
+            )
+            for day, streams in sorted(pending.items())
+        ]
+        if requests:
+            context.log.info(f"{len(requests)} landing day(s) with new or changed files")
+        return dg.SensorResult(run_requests=requests)
+
+    return _landing_sensor

@@ -1,0 +1,228 @@
+"""Compile a landing contract (JSON Schema) into DuckDB SQL that validates records in bulk.
+
+The loader enforces the structural part of a contract — the record is a JSON object, required
+fields are present, every declared field has its declared JSON type, formatted strings parse, and
+the event time is a real, plausible timestamp. Records that fail are quarantined with every
+reason at once. Value rules (enumerations, score ranges) are data-quality checks further on: a
+source that starts sending a new status value must not lose records at the door.
+
+Reasons name the field path and never repeat the field's value, which may be personal data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+#: DuckDB ``json_type`` results that satisfy each JSON Schema type.
+_JSON_TYPES: dict[str, tuple[str, ...]] = {
+    "string": ("VARCHAR",),
+    "integer": ("BIGINT", "UBIGINT", "HUGEINT"),
+    "number": ("BIGINT", "UBIGINT", "HUGEINT", "DOUBLE"),
+    "boolean": ("BOOLEAN",),
+    "object": ("OBJECT",),
+    "array": ("ARRAY",),
+    "null": ("NULL",),
+}
+_JSON_TYPE_NAMES = {
+    "VARCHAR": "string",
+    "BIGINT": "integer",
+    "UBIGINT": "integer",
+    "HUGEINT": "integer",
+    "DOUBLE": "number",
+    "BOOLEAN": "boolean",
+    "OBJECT": "object",
+    "ARRAY": "array",
+    "NULL": "null",
+}
+_OFFSET_SUFFIX = r"([Zz]|[+-]\d{2}(:?\d{2})?|\s*(GMT|UTC))\s*$"
+_EPOCH_TEXT = r"\s*\d{9,13}(\.\d+)?\s*"
+_RFC_2822_FORMATS = "['%a, %d %b %Y %H:%M:%S %z', '%d %b %Y %H:%M:%S %z', '%a, %d %b %Y %H:%M %z']"
+_DECIMAL = r"\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*"
+_INTEGER = r"\s*[+-]?\d+\s*"
+#: Earliest event time accepted; anything before is a placeholder or a unit mistake.
+EARLIEST_EVENT = "1990-01-01"
+#: How far past the end of its landing day a record's event time may be (clock skew, time zones).
+FUTURE_TOLERANCE = "interval 2 day"
+
+
+def sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def json_pointer(path: str) -> str:
+    """``customer.email`` -> ``/customer/email`` (RFC 6901, so any key name works)."""
+    parts = [part.replace("~", "~0").replace("/", "~1") for part in path.split(".")]
+    return "/" + "/".join(parts)
+
+
+def _extract(path: str) -> str:
+    return f"json_extract_string(doc, {sql_string(json_pointer(path))})"
+
+
+def _type_of(path: str) -> str:
+    return f"json_type(doc, {sql_string(json_pointer(path))})"
+
+
+def epoch_sql(seconds_or_millis: str) -> str:
+    """A number of unix seconds or milliseconds (told apart by size) as a UTC timestamp."""
+    value = f"({seconds_or_millis})"
+    return (
+        f"case when {value} between 0 and 1e11 then to_timestamp({value}) "
+        f"when {value} between 1e11 and 1e14 then to_timestamp({value} / 1000) end"
+    )
+
+
+def timestamp_text_sql(text: str, zone: str | None = None) -> str:
+    """Parse a timestamp string in any accepted format into ``timestamptz`` (NULL if it fails).
+
+    With an offset (``Z``, ``+02:00``, ``+0200``, ``GMT``) the offset is honoured; RFC 2822 as
+    Twilio writes it is accepted; a naive value is local time in ``zone`` (a SQL expression naming
+    an IANA zone already checked to exist) or UTC when no zone applies; a string of 9 to 13
+    digits is unix seconds or milliseconds.
+    """
+    value = f"trim({text})"
+    normalized = rf"regexp_replace(regexp_replace({value}, '\s*(GMT|UTC)$', ' +0000'), 'z$', 'Z')"
+    naive = f"try_cast({value} as timestamp)"
+    local = naive if zone is None else f"case when {zone} is null then {naive} end"
+    zoned = "" if zone is None else f"when {zone} is not null then timezone({zone}, {naive}) "
+    return (
+        f"case when regexp_full_match({value}, '{_EPOCH_TEXT}') "
+        f"then {epoch_sql(f'try_cast({value} as double)')} "
+        f"when regexp_matches({value}, '{_OFFSET_SUFFIX}') "
+        f"then coalesce(try_cast({normalized} as timestamptz), "
+        f"try_strptime({normalized}, {_RFC_2822_FORMATS})) "
+        f"{zoned}"
+        f"else cast({local} as timestamptz) end"
+    )
+
+
+def timestamp_value_sql(path: str, zone: str | None = None) -> str:
+    """The value at ``path`` — a string or a number — as a UTC timestamp."""
+    kind = _type_of(path)
+    return (
+        f"case when {kind} in ('BIGINT', 'UBIGINT', 'HUGEINT', 'DOUBLE') "
+        f"then {epoch_sql(f'try_cast({_extract(path)} as double)')} "
+        f"when {kind} = 'VARCHAR' then {timestamp_text_sql(_extract(path), zone)} end"
+    )
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """What the schema says about one field, flattened to a dotted path."""
+
+    path: str
+    types: tuple[str, ...]
+    required: bool
+    string_format: str | None
+    parent: str | None
+
+
+def _types(schema: Mapping[str, Any]) -> tuple[str, ...]:
+    declared = schema.get("type")
+    if declared is None:
+        return ()
+    return (declared,) if isinstance(declared, str) else tuple(declared)
+
+
+def field_rules(schema: Mapping[str, Any], prefix: str = "") -> Iterator[FieldRule]:
+    """Every property of an object schema, nested objects included (array items are not walked)."""
+    required = set(schema.get("required", ()))
+    for name, prop in schema.get("properties", {}).items():
+        path = f"{prefix}{name}"
+        yield FieldRule(
+            path=path,
+            types=_types(prop),
+            required=name in required,
+            string_format=prop.get("format"),
+            parent=prefix.rstrip(".") or None,
+        )
+        if "properties" in prop:
+            yield from field_rules(prop, prefix=f"{path}.")
+
+
+def _present(path: str) -> str:
+    return f"{_type_of(path)} is not null"
+
+
+def _parent_is_object(rule: FieldRule) -> str:
+    return "true" if rule.parent is None else f"{_type_of(rule.parent)} = 'OBJECT'"
+
+
+def _format_check(rule: FieldRule) -> str | None:
+    value = _extract(rule.path)
+    checks = {
+        "date-time": f"({timestamp_text_sql(value)}) is null",
+        "date": f"try_cast(trim({value}) as date) is null",
+        "decimal": f"not regexp_full_match({value}, '{_DECIMAL}')",
+        "integer": f"not regexp_full_match({value}, '{_INTEGER}')",
+    }
+    check = checks.get(rule.string_format or "")
+    if check is None:
+        return None
+    return (
+        f"case when {_type_of(rule.path)} = 'VARCHAR' and {check} "
+        f"then {sql_string(f'{rule.path}: not a valid {rule.string_format}')} end"
+    )
+
+
+def _type_check(rule: FieldRule) -> str:
+    accepted = sorted({kind for name in rule.types for kind in _JSON_TYPES.get(name, ())})
+    if "integer" in rule.types and "number" not in rule.types:
+        whole_double = (
+            f"({_type_of(rule.path)} = 'DOUBLE' and {_extract(rule.path)}::double % 1 = 0)"
+        )
+    else:
+        whole_double = "false"
+    expected = " or ".join(rule.types)
+    found = (
+        "case "
+        + " ".join(
+            f"when {_type_of(rule.path)} = '{duck}' then '{name}'"
+            for duck, name in _JSON_TYPE_NAMES.items()
+        )
+        + " end"
+    )
+    listed = ", ".join(f"'{kind}'" for kind in accepted)
+    return (
+        f"case when {_present(rule.path)} and {_type_of(rule.path)} not in ({listed}) "
+        f"and not {whole_double} "
+        f"then {sql_string(f'{rule.path}: expected {expected}, found ')} || {found} end"
+    )
+
+
+def _required_check(rule: FieldRule) -> str:
+    return (
+        f"case when {_parent_is_object(rule)} and not {_present(rule.path)} "
+        f"then {sql_string(f'{rule.path}: missing required field')} end"
+    )
+
+
+def _any_of_checks(schema: Mapping[str, Any]) -> Iterator[str]:
+    """``anyOf`` of ``required`` lists at the top level: at least one group must be present."""
+    groups = [
+        option["required"] for option in schema.get("anyOf", ()) if set(option) == {"required"}
+    ]
+    if not groups:
+        return
+    satisfied = " or ".join(
+        "(" + " and ".join(_present(name) for name in group) + ")" for group in groups
+    )
+    names = " or ".join(" and ".join(group) for group in groups)
+    yield f"case when not ({satisfied}) then {sql_string(f'needs {names}')} end"
+
+
+def record_checks(schema: Mapping[str, Any]) -> list[str]:
+    """SQL expressions, one per rule, each NULL when the record passes it or a reason when not."""
+    checks: list[str] = []
+    for rule in field_rules(schema):
+        if rule.required:
+            checks.append(_required_check(rule))
+        if rule.types:
+            checks.append(_type_check(rule))
+        format_check = _format_check(rule)
+        if format_check is not None:
+            checks.append(format_check)
+    checks.extend(_any_of_checks(schema))
+    return checks

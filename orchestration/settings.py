@@ -1,0 +1,43 @@
+"""Where 360Connect keeps its files, read from the environment with embedded defaults.
+
+Every path may be absolute or relative; relative paths are taken from the repository root so that
+Dagster, dbt, the simulator and the benchmark all agree whatever directory they start in.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+#: The Dagster concurrency pool every warehouse writer runs in (limit 1: DuckDB has one writer).
+WAREHOUSE_POOL = "duckdb_warehouse"
+
+
+def _path(variable: str, default: str) -> Path:
+    value = Path(os.environ.get(variable) or default).expanduser()
+    return value if value.is_absolute() else REPO_ROOT / value
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    truth_dir: Path
+    warehouse_path: Path
+    state_dir: Path
+    partitions_start: date
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            landing_dir=_path("CONNECT360_LANDING_DIR", "data/landing"),
+            truth_dir=_path("CONNECT360_TRUTH_DIR", "data/truth"),
+            warehouse_path=_path("CONNECT360_WAREHOUSE", "data/warehouse/connect360.duckdb"),
+            state_dir=_path("CONNECT360_STATE_DIR", "data/state"),
+            partitions_start=date.fromisoformat(
+                os.environ.get("CONNECT360_PARTITIONS_START") or "2025-01-01"
+            ),
+        )

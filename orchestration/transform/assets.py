@@ -1,0 +1,60 @@
+"""The dbt project as Dagster assets: one ``@dbt_assets`` over the whole project.
+
+The translator maps dbt's own structure to Dagster's: a source table's key is the raw load asset
+that writes it, the group is the folder a node lives in, and owners come from ``meta.owner``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from orchestration.ingestion.assets import RAW_PREFIX
+from orchestration.settings import REPO_ROOT, WAREHOUSE_POOL
+
+dbt_project = DbtProject(
+    project_dir=REPO_ROOT,
+    profiles_dir=REPO_ROOT,
+    target=os.environ.get("CONNECT360_DBT_TARGET", "duckdb"),
+)
+dbt_project.prepare_if_dev()
+
+
+class Connect360Translator(DagsterDbtTranslator):
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey([RAW_PREFIX, dbt_resource_props["identifier"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        # fqn is [project, folder, subfolder..., name]: models/marts/cx/x.sql -> "marts_cx".
+        folders = fqn[1:-1]
+        return "_".join(folders[:2]) if folders else None
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
+        owner = (dbt_resource_props.get("meta") or {}).get("owner") or (
+            dbt_resource_props.get("config", {}).get("meta") or {}
+        ).get("owner")
+        return [owner] if owner else []
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=Connect360Translator(),
+    pool=WAREHOUSE_POOL,
+)
+def connect360_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    """Build (run and test) the dbt project."""
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project)

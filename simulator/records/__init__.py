@@ -1,0 +1,1 @@
+"""Builders of contract-shaped records, one module per family of source systems."""
