@@ -60,7 +60,7 @@ def _subschema(schema: dict[str, Any], dotted: str) -> dict[str, Any]:
 
 def test_the_registry_holds_exactly_the_agreed_contracts() -> None:
     assert {(contract.channel, contract.entity) for contract in CONTRACTS} == set(SPEC)
-    assert STREAMS == sorted(STREAMS)
+    assert sorted(STREAMS) == STREAMS
     assert channels() == tuple(sorted({channel for channel, _ in SPEC}))
     assert get_contract("orders", "orders").stream == "orders__orders"
     assert get_contract("pos", "receipts").file_prefix == "receipts"
@@ -93,10 +93,11 @@ def test_example_validates(contract: Contract) -> None:
     assert contract.errors(_example(contract)) == []
 
 
-@pytest.mark.parametrize("contract", CONTRACTS, ids=STREAMS)
+CSV_CONTRACTS = [contract for contract in CONTRACTS if contract.format == "csv"]
+
+
+@pytest.mark.parametrize("contract", CSV_CONTRACTS, ids=[c.stream for c in CSV_CONTRACTS])
 def test_csv_contracts_declare_strings_only(contract: Contract) -> None:
-    if contract.format != "csv":
-        pytest.skip("only CSV contracts are all-string")
     types = {prop["type"] for prop in contract.schema["properties"].values()}
     assert types == {"string"}
 
@@ -133,10 +134,10 @@ def test_wrong_type_names_the_field_and_hides_the_value() -> None:
 
 def test_enum_and_format_errors_hide_the_value() -> None:
     contract = get_contract("sms", "messages")
-    record = _example(contract) | {"status": "+15555550199", "price": "+15555550199"}
+    record = _example(contract) | {"status": "+15555550199", "price": "555-0199 ext"}
     errors = contract.errors(record)
     assert [error.split(":")[0] for error in errors] == ["price", "status"]
-    assert not any("5550199" in error for error in errors)
+    assert not any("0199" in error for error in errors)
 
 
 def test_web_events_need_an_anonymous_or_user_id() -> None:
@@ -190,7 +191,9 @@ def test_format_checker(fmt: str, value: str, valid: bool) -> None:
 
 def test_contract_validator_uses_our_formats() -> None:
     validator = get_contract("orders", "orders").validator()
-    assert not validator.is_valid(_example(get_contract("orders", "orders")) | {"total_price": "19.9x"})
+    assert not validator.is_valid(
+        _example(get_contract("orders", "orders")) | {"total_price": "19.9x"}
+    )
 
 
 def test_record_key_joins_composite_ids() -> None:
@@ -225,7 +228,10 @@ def test_pii_fields_include_nested_tags() -> None:
     chat = get_contract("chat", "conversations").pii_fields()
     assert chat["conversation_parts.conversation_parts[].body"] == "free_text"
     assert get_contract("consent", "events").pii_fields() == {"subject_id": "contact_identifier"}
-    assert get_contract("pos", "receipts").pii_fields() == {"phone": "phone", "customer_name": "name"}
+    assert get_contract("pos", "receipts").pii_fields() == {
+        "phone": "phone",
+        "customer_name": "name",
+    }
 
 
 @pytest.mark.parametrize("contract", CONTRACTS, ids=STREAMS)
@@ -287,7 +293,9 @@ def test_broken_contract_file_raises_naming_the_file(
 
 def test_docs_pages_on_disk_are_current() -> None:
     expected = contract_docs.pages(CONTRACTS)
-    on_disk = {path.name: path.read_text(encoding="utf-8") for path in contract_docs.DOCS_DIR.glob("*.md")}
+    on_disk = {
+        path.name: path.read_text(encoding="utf-8") for path in contract_docs.DOCS_DIR.glob("*.md")
+    }
     assert on_disk == expected, f"docs are stale; run `{contract_docs.REGENERATE}`"
 
 

@@ -4,8 +4,6 @@ Adding a channel means adding its contract under ``contracts/<channel>/``; the a
 the schedule and the sensor follow from the registry, nothing here lists channels by name.
 """
 
-from __future__ import annotations
-
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta

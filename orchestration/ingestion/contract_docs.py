@@ -95,7 +95,7 @@ def _summary_table(contract: Contract) -> str:
     event_time = f"`{contract.occurred_at}`"
     if contract.local_timezone_field:
         event_time += f" (local time in the zone named by `{contract.local_timezone_field}`)"
-    relative = contract.path.relative_to(CONTRACTS_DIR.parent).as_posix()
+    relative = f"contracts/{contract.channel}/{contract.path.name}"
     rows = [
         ["Follows", contract.follows],
         ["Owner", contract.owner],

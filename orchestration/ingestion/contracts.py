@@ -123,7 +123,7 @@ class Contract:
 
     def pii_fields(self) -> dict[str, str]:
         """Dotted path -> PII kind for every tagged property, nested ones included."""
-        return {path: kind for path, kind in _walk_pii(self.schema, "")}
+        return dict(_walk_pii(self.schema, ""))
 
     def record_key(self, record: Mapping[str, Any]) -> str:
         """The record's identity in the source system: its `record_id` values joined by `|`."""

@@ -170,9 +170,9 @@ def _format_check(rule: FieldRule) -> str | None:
 def _type_check(rule: FieldRule) -> str:
     accepted = sorted({kind for name in rule.types for kind in _JSON_TYPES.get(name, ())})
     if "integer" in rule.types and "number" not in rule.types:
-        whole_double = (
-            f"({_type_of(rule.path)} = 'DOUBLE' and {_extract(rule.path)}::double % 1 = 0)"
-        )
+        # JSON Schema counts 3.0 as an integer. try_cast: DuckDB does not short-circuit "and".
+        whole = f"try_cast({_extract(rule.path)} as double) % 1 = 0"
+        whole_double = f"coalesce({_type_of(rule.path)} = 'DOUBLE' and {whole}, false)"
     else:
         whole_double = "false"
     expected = " or ".join(rule.types)

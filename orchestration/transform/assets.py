@@ -4,14 +4,21 @@ The translator maps dbt's own structure to Dagster's: a source table's key is th
 that writes it, the group is the folder a node lives in, and owners come from ``meta.owner``.
 """
 
-from __future__ import annotations
-
 import os
+import shutil
+import sys
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
 
 from orchestration.ingestion.assets import RAW_PREFIX
 from orchestration.settings import REPO_ROOT, WAREHOUSE_POOL
@@ -48,7 +55,9 @@ class Connect360Translator(DagsterDbtTranslator):
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    dagster_dbt_translator=Connect360Translator(),
+    dagster_dbt_translator=Connect360Translator(
+        settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True)
+    ),
     pool=WAREHOUSE_POOL,
 )
 def connect360_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
@@ -56,5 +65,13 @@ def connect360_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource
     yield from dbt.cli(["build"], context=context).stream()
 
 
+def dbt_executable() -> str:
+    """dbt from this environment (dagster-dbt does not install dbt; the project does)."""
+    beside_python = Path(sys.executable).parent / "dbt"
+    if beside_python.exists():
+        return str(beside_python)
+    return shutil.which("dbt") or "dbt"
+
+
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project)
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())

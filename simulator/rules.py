@@ -1,0 +1,98 @@
+"""The consent rules the pipeline must enforce, evaluated on the simulated truth.
+
+Only marketing sends are judged; transactional messages are exempt. The parameters are written to
+the truth manifest so the quality suites and this evaluation agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from simulator.timefmt import DAY, local_hour
+
+CONSENT_PURPOSE = {"email": "marketing_email", "sms": "marketing_sms", "phone": "phone_outreach"}
+QUIET_HOURS_START = 21.0
+QUIET_HOURS_END = 8.0
+QUIET_HOUR_CHANNELS = ("sms", "phone")
+FREQUENCY_CAP = 3
+FREQUENCY_WINDOW_DAYS = 7
+DISCOUNT_WINDOW_DAYS = 14
+RULE_PARAMETERS: dict[str, object] = {
+    "send_without_opt_in": "a marketing send whose latest consent event for the channel's purpose "
+    "(email→marketing_email, sms→marketing_sms, phone→phone_outreach) at send time is not opt_in",
+    "quiet_hours": {"start": QUIET_HOURS_START, "end": QUIET_HOURS_END, "channels": ["sms", "phone"]},
+    "frequency_cap": {"max_sends": FREQUENCY_CAP, "window_days": FREQUENCY_WINDOW_DAYS},
+    "discount_after_full_price": {"window_days": DISCOUNT_WINDOW_DAYS},
+    "price_mismatch": "a channel's daily list price differs from the web list price",
+}
+
+
+@dataclass(frozen=True)
+class SendFact:
+    send_id: str
+    channel: str
+    purpose: str
+    at: float
+    discount_percent: float
+
+
+@dataclass(frozen=True)
+class ConsentFact:
+    at: float
+    purpose: str
+    action: str
+
+
+@dataclass(frozen=True)
+class Breach:
+    rule: str
+    send_id: str
+    detail: str
+
+
+def consent_state(consents: list[ConsentFact], purpose: str, at: float) -> str | None:
+    latest = None
+    for fact in consents:
+        if fact.purpose == purpose and fact.at <= at and (latest is None or fact.at >= latest.at):
+            latest = fact
+    return latest.action if latest else None
+
+
+def in_quiet_hours(hour: float) -> bool:
+    return hour >= QUIET_HOURS_START or hour < QUIET_HOURS_END
+
+
+def evaluate(
+    sends: list[SendFact],
+    consents: list[ConsentFact],
+    full_price_purchases: list[float],
+    timezone: str,
+) -> list[Breach]:
+    """Every breach of every consent rule by one person's marketing sends."""
+    marketing = sorted((s for s in sends if s.purpose == "marketing"), key=lambda s: s.at)
+    breaches: list[Breach] = []
+    for position, send in enumerate(marketing):
+        state = consent_state(consents, CONSENT_PURPOSE[send.channel], send.at)
+        if state != "opt_in":
+            breaches.append(Breach("send_without_opt_in", send.send_id, f"consent state {state}"))
+        hour = local_hour(send.at, timezone)
+        if send.channel in QUIET_HOUR_CHANNELS and in_quiet_hours(hour):
+            breaches.append(Breach("quiet_hours", send.send_id, f"local time {hour:05.2f}h"))
+        window_start = send.at - FREQUENCY_WINDOW_DAYS * DAY
+        recent = sum(1 for other in marketing[: position + 1] if other.at > window_start)
+        if recent > FREQUENCY_CAP:
+            breaches.append(
+                Breach("frequency_cap", send.send_id, f"{recent} sends in 7 days")
+            )
+        if send.discount_percent > 0:
+            earlier = [t for t in full_price_purchases if 0 <= send.at - t < DISCOUNT_WINDOW_DAYS * DAY]
+            if earlier:
+                days = (send.at - max(earlier)) / DAY
+                breaches.append(
+                    Breach(
+                        "discount_after_full_price",
+                        send.send_id,
+                        f"{send.discount_percent:.0f}% offer {days:.1f} days after a full-price purchase",
+                    )
+                )
+    return breaches
