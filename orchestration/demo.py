@@ -19,16 +19,13 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.definitions import defs
+from orchestration.ingestion.assets import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 from orchestration.ingestion.contracts import load_contracts
 from orchestration.ingestion.loader import quarantine_table, raw_table
 from orchestration.resources import connect_warehouse, default_resources
 from orchestration.settings import REPO_ROOT, Settings
 from orchestration.transform.assets import connect360_dbt_assets, dbt_resource
 from simulator import SimulationConfig, simulate
-
-#: Dagster's run tags for running a partition range in one run (single-run backfill).
-PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
-PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:

@@ -1,4 +1,4 @@
-"""The raw loader on bad input: every bad record is quarantined with a reason, every good one loads."""
+"""The raw loader on bad input: bad records are quarantined with a reason, good ones load."""
 
 import csv
 import gzip

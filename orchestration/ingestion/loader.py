@@ -49,6 +49,8 @@ class LoadResult:
     seconds: float = 0.0
     load_id: str = ""
     missing_days: list[date] = field(default_factory=list)
+    #: day -> (loaded, quarantined)
+    per_day: dict[date, tuple[int, int]] = field(default_factory=dict)
 
 
 def raw_table(contract: Contract) -> str:
@@ -354,6 +356,7 @@ def _replace_partitions(
         )
         result.loaded += loaded
         result.quarantined += quarantined
+        result.per_day[day] = (loaded, quarantined)
     for reason, count in connection.execute(
         "select reason, count(*) from _validated where reason is not null group by 1"
     ).fetchall():

@@ -1,0 +1,183 @@
+"""The Dagster code location: it loads, keeps its asset keys, and schedules and senses correctly."""
+
+import json
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from orchestration.definitions import defs
+from orchestration.ingestion.assets import (
+    PARTITION_RANGE_END_TAG,
+    PARTITION_RANGE_START_TAG,
+    build_landing_sensor,
+    build_raw_assets,
+    daily_landing_schedule,
+    daily_partitions,
+)
+from orchestration.ingestion.contracts import get_contract, load_contracts
+from orchestration.resources import LandingResource, WarehouseResource
+from orchestration.settings import WAREHOUSE_POOL
+
+RAW_KEYS = {f"raw/{contract.stream}" for contract in load_contracts()}
+
+
+def test_definitions_load_with_every_raw_asset():
+    graph = defs.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert keys >= RAW_KEYS
+    assert len(RAW_KEYS) == 19
+    assert {"raw/web__events", "raw/orders__orders", "raw/consent__erasure_requests"} <= keys
+
+
+def test_raw_assets_have_groups_owners_descriptions_and_the_writer_pool():
+    graph = defs.resolve_asset_graph()
+    for contract in load_contracts():
+        node = graph.get(dg.AssetKey(["raw", contract.stream]))
+        assert node.group_name == contract.channel
+        assert node.owners == [contract.owner]
+        assert node.description.startswith(contract.title)
+        assert node.pools == {WAREHOUSE_POOL}
+        assert isinstance(node.partitions_def, dg.DailyPartitionsDefinition)
+
+
+def test_dbt_sources_map_onto_the_raw_assets():
+    manifest = json.loads((Path(__file__).parents[1] / "target" / "manifest.json").read_text())
+    identifiers = {
+        source["identifier"]
+        for source in manifest["sources"].values()
+        if source["package_name"] == "connect360"
+    }
+    assert {f"raw/{identifier}" for identifier in identifiers} == RAW_KEYS
+
+
+def test_schedule_requests_yesterday_for_every_raw_asset():
+    context = dg.build_schedule_context(
+        scheduled_execution_time=datetime(2026, 3, 10, 6, 0, tzinfo=UTC)
+    )
+    request = daily_landing_schedule(context)
+    assert request.partition_key == "2026-03-09"
+    assert request.run_key == "daily:2026-03-09"
+    job = defs.get_job_def("load_landing")
+    selected = {key.to_user_string() for key in job.asset_layer.executable_asset_keys}
+    assert selected == RAW_KEYS
+
+
+def _landing(tmp_path: Path) -> LandingResource:
+    return LandingResource(path=str(tmp_path / "landing"), state_path=str(tmp_path / "state"))
+
+
+def _drop_example(landing: LandingResource, channel: str, entity: str, day: str) -> Path:
+    contract = get_contract(channel, entity)
+    folder = landing.root / channel / day
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{entity}-0001.jsonl"
+    path.write_text(json.dumps(contract.schema["examples"][0]) + "\n")
+    return path
+
+
+def test_sensor_requests_new_days_then_only_changed_ones(tmp_path, monkeypatch):
+    monkeypatch.setenv("CONNECT360_PARTITIONS_START", "2026-01-01")
+    contracts = load_contracts()
+    partitions = daily_partitions()
+    sensor = build_landing_sensor(contracts, partitions)
+    landing = _landing(tmp_path)
+    _drop_example(landing, "email", "events", "2026-03-09")
+    _drop_example(landing, "sms", "messages", "2026-03-09")
+    _drop_example(landing, "web", "events", "2026-03-10")
+    (landing.root / "web" / "not-a-day").mkdir()
+    _drop_example(landing, "web", "events", "2019-12-31")  # before the first partition
+
+    def evaluate() -> list[dg.RunRequest]:
+        context = dg.build_sensor_context(resources={"landing": landing})
+        return list(sensor(context).run_requests or [])
+
+    first = evaluate()
+    assert [
+        (r.partition_key, sorted(k.to_user_string() for k in r.asset_selection)) for r in first
+    ] == [
+        ("2026-03-09", ["raw/email__events", "raw/sms__messages"]),
+        ("2026-03-10", ["raw/web__events"]),
+    ]
+
+    # Once a day is loaded, the sensor is quiet about it until its files change.
+    warehouse = WarehouseResource(path=str(tmp_path / "warehouse.duckdb"))
+    result = dg.materialize(
+        build_raw_assets(contracts),
+        selection=["raw/email__events", "raw/sms__messages"],
+        partition_key="2026-03-09",
+        resources={"landing": landing, "warehouse": warehouse},
+    )
+    assert result.success
+    second = evaluate()
+    assert [r.partition_key for r in second] == ["2026-03-10"]
+
+    _drop_example(landing, "sms", "messages", "2026-03-09").write_text("{}\n{}\n")
+    third = evaluate()
+    assert [(r.partition_key, [k.to_user_string() for k in r.asset_selection]) for r in third] == [
+        ("2026-03-09", ["raw/sms__messages"]),
+        ("2026-03-10", ["raw/web__events"]),
+    ]
+    assert third[0].run_key != first[0].run_key
+
+
+def test_a_partition_range_loads_in_one_run_with_metadata(tmp_path, monkeypatch):
+    monkeypatch.setenv("CONNECT360_PARTITIONS_START", "2026-01-01")
+    landing = _landing(tmp_path)
+    for day in ("2026-03-08", "2026-03-09", "2026-03-10"):
+        path = _drop_example(landing, "email", "events", day)
+        record = json.loads(path.read_text())
+        record["sg_event_id"] = f"evt-{day}"
+        path.write_text(json.dumps(record) + "\n" + json.dumps(record)[:30] + "\n")
+    warehouse = WarehouseResource(path=str(tmp_path / "warehouse.duckdb"))
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(
+            build_raw_assets([get_contract("email", "events")]),
+            instance=instance,
+            tags={PARTITION_RANGE_START_TAG: "2026-03-08", PARTITION_RANGE_END_TAG: "2026-03-10"},
+            resources={"landing": landing, "warehouse": warehouse},
+        )
+        assert result.success
+        materializations = result.asset_materializations_for_node("raw__email__events")
+    assert sorted(m.partition for m in materializations) == [
+        "2026-03-08",
+        "2026-03-09",
+        "2026-03-10",
+    ]
+    metadata = materializations[0].metadata
+    assert metadata["loaded"].value == 3
+    assert "| 2026-03-09 | 1 | 1 |" in metadata["per_day"].value
+    assert metadata["quarantined"].value == 3
+    assert metadata["days"].value == 3
+    assert "not valid JSON" in metadata["quarantine_reasons"].value
+    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+    days = connection.execute(
+        "select _partition_date, count(*) from raw.email__events group by 1 order by 1"
+    ).fetchall()
+    connection.close()
+    assert days == [(date(2026, 3, 8), 1), (date(2026, 3, 9), 1), (date(2026, 3, 10), 1)]
+
+
+def test_writers_wait_for_the_warehouse_lock_instead_of_failing(tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(path)!r}); "
+            "c.execute('create table t as select 1'); print('locked', flush=True); time.sleep(3)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "locked"
+    started = time.monotonic()
+    with WarehouseResource(path=str(path)).connect() as connection:
+        waited = time.monotonic() - started
+        assert connection.execute("select count(*) from t").fetchone() == (1,)
+    holder.wait()
+    assert waited > 1.0
