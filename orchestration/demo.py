@@ -22,6 +22,7 @@ from orchestration.definitions import defs
 from orchestration.ingestion.assets import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 from orchestration.ingestion.contracts import load_contracts
 from orchestration.ingestion.loader import quarantine_table, raw_table
+from orchestration.ingestion.reader import landing_days
 from orchestration.resources import connect_warehouse, default_resources
 from orchestration.settings import REPO_ROOT, Settings
 from orchestration.transform.assets import connect360_dbt_assets, dbt_resource
@@ -68,18 +69,6 @@ def _simulate(arguments: argparse.Namespace, settings: Settings) -> None:
     )
     summary = simulate(config)
     print(f"simulated {summary.records:,} records in {summary.seconds:.1f} s")
-
-
-def landing_days(landing_dir: Path) -> list[str]:
-    return sorted(
-        {
-            folder.name
-            for channel in landing_dir.iterdir()
-            if channel.is_dir()
-            for folder in channel.iterdir()
-            if folder.is_dir() and len(folder.name) == 10
-        }
-    )
 
 
 def _load(instance: dg.DagsterInstance, settings: Settings, days: list[str]) -> None:

@@ -35,6 +35,14 @@ from orchestration.ingestion.validation import (
 RAW_SCHEMA = "raw"
 QUARANTINE_SCHEMA = "quarantine"
 AUDIT_TABLE = "ops.load_audit"
+#: Where every raw and quarantine row came from.
+_LINEAGE_COLUMNS = """
+    _partition_date date not null,
+    _source_file varchar not null,
+    _source_line integer not null,
+    _load_id varchar not null,
+    _loaded_at timestamptz not null
+"""
 
 
 @dataclass
@@ -71,11 +79,7 @@ def ensure_tables(connection: duckdb.DuckDBPyConnection, contract: Contract) -> 
             record_key varchar not null,
             occurred_at timestamptz not null,
             payload json not null,
-            _partition_date date not null,
-            _source_file varchar not null,
-            _source_line integer not null,
-            _load_id varchar not null,
-            _loaded_at timestamptz not null
+            {_LINEAGE_COLUMNS}
         )
         """
     )
@@ -85,11 +89,7 @@ def ensure_tables(connection: duckdb.DuckDBPyConnection, contract: Contract) -> 
             reason varchar not null,
             record_key varchar,
             raw_text varchar not null,
-            _partition_date date not null,
-            _source_file varchar not null,
-            _source_line integer not null,
-            _load_id varchar not null,
-            _loaded_at timestamptz not null
+            {_LINEAGE_COLUMNS}
         )
         """
     )

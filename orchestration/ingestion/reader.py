@@ -46,6 +46,19 @@ def is_day_folder(name: str) -> bool:
     return bool(_DAY_FOLDER.match(name))
 
 
+def landing_days(landing_root: Path) -> list[str]:
+    """Every day folder under any channel of a landing directory, sorted."""
+    return sorted(
+        {
+            folder.name
+            for channel in landing_root.iterdir()
+            if channel.is_dir()
+            for folder in channel.iterdir()
+            if folder.is_dir() and is_day_folder(folder.name)
+        }
+    )
+
+
 def files_for(day_dir: Path, entity: str, file_format: str) -> list[Path]:
     """The files in one landing day folder that belong to ``entity``, in a stable order.
 

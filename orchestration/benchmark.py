@@ -1,0 +1,209 @@
+"""Benchmark every pipeline stage at a stated scale: ``make bench SCALE=200000 DAYS=180``.
+
+Each stage runs in a child process of its own, so its wall time and peak resident memory
+(``wait4``'s ``ru_maxrss``) are its alone. The raw-scan floor is DuckDB reading every landing file
+once; the load's ratio to it says how far the loader is from the cost of just touching the bytes.
+Results are appended as JSON lines to ``bench/results.jsonl`` and printed as a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from orchestration.settings import REPO_ROOT
+
+RESULTS_FILE = REPO_ROOT / "bench" / "results.jsonl"
+
+
+@dataclass
+class StageResult:
+    stage: str
+    seconds: float
+    peak_rss_mib: float
+    detail: dict[str, object]
+
+
+def _run_stage(
+    name: str, command: list[str], env: dict[str, str], detail_file: Path
+) -> StageResult:
+    detail_file.unlink(missing_ok=True)
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, cwd=REPO_ROOT)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise SystemExit(f"benchmark stage '{name}' failed with exit code {code}")
+    detail = json.loads(detail_file.read_text()) if detail_file.exists() else {}
+    return StageResult(name, round(seconds, 2), round(usage.ru_maxrss / 1024, 1), detail)
+
+
+def _stage_command(stage: str, work: Path, detail_file: Path) -> list[str]:
+    return [sys.executable, "-m", "orchestration.benchmark", "--stage", stage,
+            "--work", str(work), "--detail-file", str(detail_file)]  # fmt: skip
+
+
+def _environment(work: Path) -> dict[str, str]:
+    return os.environ | {
+        "CONNECT360_LANDING_DIR": str(work / "landing"),
+        "CONNECT360_TRUTH_DIR": str(work / "truth"),
+        "CONNECT360_WAREHOUSE": str(work / "warehouse.duckdb"),
+        "CONNECT360_STATE_DIR": str(work / "state"),
+        "CONNECT360_PARTITIONS_START": "2000-01-01",
+    }
+
+
+def scan_floor(landing: Path) -> dict[str, object]:
+    """DuckDB reads every landing file once as text, counting its lines and bytes."""
+    connection = duckdb.connect()
+    files, lines, size = connection.execute(
+        f"""
+        select count(*), sum(len(string_split(content, chr(10))) - 1), sum(strlen(content))
+        from read_text('{landing}/*/*/*')
+        """
+    ).fetchone()
+    return {"files": files, "lines": lines, "bytes": size}
+
+
+def _load_everything(work: Path) -> dict[str, object]:
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.ingestion.assets import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
+    from orchestration.ingestion.reader import landing_days
+    from orchestration.resources import default_resources
+
+    days = landing_days(work / "landing")
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = defs.get_job_def("load_landing").execute_in_process(
+            instance=instance,
+            tags={PARTITION_RANGE_START_TAG: days[0], PARTITION_RANGE_END_TAG: days[-1]},
+            resources=default_resources(),
+        )
+    if not result.success:
+        raise SystemExit("the load job failed")
+    connection = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
+    loaded, quarantined = connection.execute(
+        "select sum(loaded), sum(quarantined) from ops.load_audit"
+    ).fetchone()
+    connection.close()
+    return {"days": len(days), "loaded": loaded, "quarantined": quarantined}
+
+
+def _dbt_build(work: Path) -> dict[str, object]:
+    from orchestration.transform.assets import dbt_resource
+
+    invocation = dbt_resource().cli(["build"], raise_on_error=True)
+    invocation.wait()
+    return {"warehouse": str(work / "warehouse.duckdb")}
+
+
+def _simulate(work: Path, people: int, days: int) -> dict[str, object]:
+    from simulator import SimulationConfig, simulate
+
+    summary = simulate(
+        SimulationConfig(
+            people=people,
+            days=days,
+            landing_dir=work / "landing",
+            truth_dir=work / "truth",
+            overwrite=True,
+            progress=False,
+        )
+    )
+    return {"records": summary.records}
+
+
+def _run_inner_stage(arguments: argparse.Namespace) -> None:
+    work = Path(arguments.work)
+    stages = {
+        "simulate": lambda: _simulate(work, arguments.people, arguments.days),
+        "raw_scan_floor": lambda: scan_floor(work / "landing"),
+        "load": lambda: _load_everything(work),
+        "dbt_build": lambda: _dbt_build(work),
+    }
+    detail = stages[arguments.stage]()
+    Path(arguments.detail_file).write_text(json.dumps(detail))
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=10_000)
+    parser.add_argument("--days", type=int, default=180)
+    parser.add_argument(
+        "--stages",
+        default="simulate,raw_scan_floor,load,dbt_build",
+        help="comma-separated, in order (default: all)",
+    )
+    parser.add_argument("--work", help="working folder (default data/bench/<people>x<days>)")
+    parser.add_argument("--results", default=str(RESULTS_FILE))
+    parser.add_argument("--stage", help=argparse.SUPPRESS)
+    parser.add_argument("--detail-file", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = _arguments(argv)
+    if arguments.stage:
+        _run_inner_stage(arguments)
+        return 0
+    work = Path(
+        arguments.work or REPO_ROOT / "data" / "bench" / f"{arguments.people}x{arguments.days}"
+    )
+    work.mkdir(parents=True, exist_ok=True)
+    if "load" in arguments.stages:
+        for stale in (work / "warehouse.duckdb", work / "warehouse.duckdb.wal"):
+            stale.unlink(missing_ok=True)
+    env = _environment(work)
+    detail_file = work / "stage-detail.json"
+    results: list[StageResult] = []
+    for stage in arguments.stages.split(","):
+        command = _stage_command(stage, work, detail_file)
+        command += ["--people", str(arguments.people), "--days", str(arguments.days)]
+        results.append(_run_stage(stage, command, env, detail_file))
+        print(f"  {stage:<16}{results[-1].seconds:>9.1f} s{results[-1].peak_rss_mib:>10.0f} MiB")
+    _report(arguments, results)
+    return 0
+
+
+def _report(arguments: argparse.Namespace, results: list[StageResult]) -> None:
+    by_stage = {result.stage: result for result in results}
+    floor = by_stage.get("raw_scan_floor")
+    record = {
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "people": arguments.people,
+        "days": arguments.days,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "stages": [asdict(result) for result in results],
+    }
+    if floor and "load" in by_stage:
+        record["load_to_floor_ratio"] = round(by_stage["load"].seconds / floor.seconds, 1)
+    results_file = Path(arguments.results)
+    results_file.parent.mkdir(parents=True, exist_ok=True)
+    with results_file.open("a") as handle:
+        handle.write(json.dumps(record) + "\n")
+    print(f"\n{arguments.people:,} people x {arguments.days} days")
+    print(f"  {'stage':<16}{'seconds':>10}{'peak MiB':>10}  detail")
+    for result in results:
+        print(
+            f"  {result.stage:<16}{result.seconds:>10.1f}{result.peak_rss_mib:>10.0f}  "
+            f"{json.dumps(result.detail)}"
+        )
+    if "load_to_floor_ratio" in record:
+        print(f"  load / raw-scan floor: {record['load_to_floor_ratio']}x")
+    print(f"results appended to {results_file}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
