@@ -1,0 +1,154 @@
+"""Simulated landing data through the Dagster load job and dbt, checked against the ground truth."""
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.definitions import defs
+from orchestration.ingestion.assets import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
+from orchestration.ingestion.contracts import load_contracts
+from orchestration.resources import LandingResource, WarehouseResource
+from orchestration.transform.assets import dbt_resource
+from simulator import SimulationConfig, simulate
+
+START = date(2026, 2, 1)
+DAYS = 12
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    work = tmp_path_factory.mktemp("pipeline")
+    simulate(
+        SimulationConfig(
+            people=400,
+            days=DAYS,
+            start=START,
+            seed=7,
+            landing_dir=work / "landing",
+            truth_dir=work / "truth",
+            workers=1,
+            progress=False,
+            malformed_rate=0.01,
+        )
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CONNECT360_WAREHOUSE", str(work / "warehouse.duckdb"))
+        resources = {
+            "landing": LandingResource(path=str(work / "landing"), state_path=str(work / "state")),
+            "warehouse": WarehouseResource(path=str(work / "warehouse.duckdb")),
+        }
+        days = sorted(p.name for p in (work / "landing").glob("*/*") if p.is_dir())
+        with dg.instance_for_test() as instance:
+            result = defs.get_job_def("load_landing").execute_in_process(
+                instance=instance,
+                resources=resources,
+                tags={PARTITION_RANGE_START_TAG: days[0], PARTITION_RANGE_END_TAG: days[-1]},
+            )
+        assert result.success
+        invocation = dbt_resource().cli(["build"], raise_on_error=True).wait()
+        (work / "run_results.json").write_text(
+            json.dumps(invocation.get_artifact("run_results.json"))
+        )
+    yield work
+
+
+def _connect(work: Path) -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
+    connection.execute(f"create temp view truth as select * from '{work}/truth/records.parquet'")
+    unions = " union all ".join(
+        f"select '{c.stream}' as stream, _source_file as file, _source_line as line, "
+        f"record_key, reason from quarantine.{c.stream}"
+        for c in load_contracts()
+    )
+    connection.execute(f"create temp view quarantined as {unions}")
+    unions = " union all ".join(
+        f"select '{c.stream}' as stream, _source_file as file, _source_line as line, record_key "
+        f"from raw.{c.stream}"
+        for c in load_contracts()
+    )
+    connection.execute(f"create temp view loaded as {unions}")
+    return connection
+
+
+def test_quarantine_holds_exactly_the_malformed_and_duplicate_records(pipeline):
+    connection = _connect(pipeline)
+    bad_in_truth = connection.execute(
+        "select count(*) from truth where malformed_kind is not null or is_duplicate"
+    ).fetchone()[0]
+    wrongly_quarantined = connection.execute(
+        """
+        select quarantined.stream, quarantined.reason from quarantined
+        inner join truth on truth.file = quarantined.file and truth.line = quarantined.line
+        where truth.malformed_kind is null and not truth.is_duplicate
+        """
+    ).fetchall()
+    wrongly_loaded = connection.execute(
+        """
+        select loaded.stream, truth.malformed_kind from loaded
+        inner join truth on truth.file = loaded.file and truth.line = loaded.line
+        where truth.malformed_kind is not null or truth.is_duplicate
+        """
+    ).fetchall()
+    quarantined = connection.execute("select count(*) from quarantined").fetchone()[0]
+    assert bad_in_truth > 20
+    assert wrongly_quarantined == []
+    assert wrongly_loaded == []
+    assert quarantined == bad_in_truth
+
+
+def test_every_landed_line_is_in_exactly_one_table_with_its_record_key(pipeline):
+    connection = _connect(pipeline)
+    landed = connection.execute("select count(*) from truth").fetchone()[0]
+    placed = connection.execute(
+        """
+        select count(*), count(distinct (file, line)) from (
+            select file, line from loaded union all select file, line from quarantined
+        )
+        """
+    ).fetchone()
+    mismatched_keys = connection.execute(
+        """
+        select count(*) from loaded
+        inner join truth on truth.file = loaded.file and truth.line = loaded.line
+        where truth.record_key <> loaded.record_key
+        """
+    ).fetchone()[0]
+    assert placed == (landed, landed)
+    assert mismatched_keys == 0
+
+
+def test_event_times_match_the_truth(pipeline):
+    """Exports write whole seconds (some milliseconds); the truth keeps the exact instant."""
+    connection = _connect(pipeline)
+    raw = " union all ".join(
+        f"select _source_file as file, _source_line as line, occurred_at from raw.{c.stream}"
+        for c in load_contracts()
+    )
+    off, compared = connection.execute(
+        f"""
+        select
+            count(*) filter (
+                where abs(epoch(raw_times.occurred_at) - epoch(truth.occurred_at)) >= 1
+            ),
+            count(*)
+        from truth
+        inner join ({raw}) as raw_times
+            on raw_times.file = truth.file and raw_times.line = truth.line
+        """
+    ).fetchone()
+    assert compared > 1000
+    assert off == 0
+
+
+def test_dbt_source_tests_ran_against_the_raw_tables(pipeline):
+    run_results = json.loads((pipeline / "run_results.json").read_text())
+    statuses = {result["unique_id"]: result["status"] for result in run_results["results"]}
+    source_tests = {key: status for key, status in statuses.items() if ".source_not_null_" in key}
+    assert len(source_tests) == 2 * len(load_contracts())
+    assert set(source_tests.values()) == {"pass"}
+    assert statuses["seed.connect360.experiments"] == "success"
