@@ -122,7 +122,10 @@ def _simulate(work: Path, people: int, days: int) -> dict[str, object]:
             progress=False,
         )
     )
-    return {"records": summary.records}
+    return {
+        "records": summary.total_records,
+        "records_per_second": round(summary.records_per_second),
+    }
 
 
 def _run_inner_stage(arguments: argparse.Namespace) -> None:

@@ -28,6 +28,9 @@ from orchestration.settings import REPO_ROOT, Settings
 from orchestration.transform.assets import connect360_dbt_assets, dbt_resource
 from simulator import SimulationConfig, simulate
 
+#: Dagster's console logger at INFO: step events, not every engine event.
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -68,13 +71,14 @@ def _simulate(arguments: argparse.Namespace, settings: Settings) -> None:
         overwrite=True,
     )
     summary = simulate(config)
-    print(f"simulated {summary.records:,} records in {summary.seconds:.1f} s")
+    print(f"simulated {summary.total_records:,} records in {summary.seconds:.1f} s")
 
 
 def _load(instance: dg.DagsterInstance, settings: Settings, days: list[str]) -> None:
     job = defs.get_job_def("load_landing")
     result = job.execute_in_process(
         instance=instance,
+        run_config=QUIET_LOGS,
         tags={PARTITION_RANGE_START_TAG: days[0], PARTITION_RANGE_END_TAG: days[-1]},
         resources=default_resources(settings),
     )
@@ -84,15 +88,21 @@ def _load(instance: dg.DagsterInstance, settings: Settings, days: list[str]) -> 
 
 def _transform(instance: dg.DagsterInstance) -> None:
     result = dg.materialize(
-        [connect360_dbt_assets], instance=instance, resources={"dbt": dbt_resource()}
+        [connect360_dbt_assets],
+        instance=instance,
+        resources={"dbt": dbt_resource()},
+        run_config=QUIET_LOGS,
     )
     if not result.success:
         raise SystemExit("dbt build failed; see the run in `dagster dev`")
 
 
 def _docs() -> Path:
-    dbt_resource().cli(["docs", "generate", "--static"], raise_on_error=True).wait()
-    return REPO_ROOT / "target" / "static_index.html"
+    """dbt docs as one self-contained page, copied out of dagster-dbt's per-run target folder."""
+    invocation = dbt_resource().cli(["docs", "generate", "--static"], raise_on_error=True).wait()
+    published = REPO_ROOT / "target" / "static_index.html"
+    shutil.copyfile(invocation.target_path / "static_index.html", published)
+    return published
 
 
 def _report(settings: Settings, docs: Path, seconds: float) -> None:

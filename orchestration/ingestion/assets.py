@@ -4,6 +4,7 @@ Adding a channel means adding its contract under ``contracts/<channel>/``; the a
 the schedule and the sensor follow from the registry, nothing here lists channels by name.
 """
 
+import warnings
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta
@@ -21,6 +22,10 @@ from orchestration.ingestion.loader import (
 from orchestration.ingestion.reader import files_for, is_day_folder
 from orchestration.resources import LandingResource, WarehouseResource
 from orchestration.settings import WAREHOUSE_POOL, Settings
+
+# Single-run backfills (one run loads a range of days) are a deliberate choice; Dagster marks the
+# parameter beta, which would otherwise warn once per asset on every load of the definitions.
+warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=dg.BetaWarning)
 
 RAW_PREFIX = "raw"
 #: Dagster's run tags that run a partition range in one run (a single-run backfill).
