@@ -92,7 +92,9 @@ ENTITY_SPECS: tuple[EntitySpec, ...] = (
         "voice", "dispositions", "jsonl", ("disposition_id",), "wrapped_up_at", "call_sid", "queue"
     ),
     EntitySpec("chat", "conversations", "jsonl", ("id",), "updated_at", "created_at", "id"),
-    EntitySpec("tickets", "tickets", "jsonl", ("id", "updated_at"), "updated_at", "status", "status"),
+    EntitySpec(
+        "tickets", "tickets", "jsonl", ("id", "updated_at"), "updated_at", "status", "status"
+    ),
     EntitySpec(
         "orders", "orders", "jsonl", ("id", "updated_at"), "updated_at", "currency", "currency"
     ),
@@ -197,7 +199,6 @@ PRODUCTS: tuple[Product, ...] = (
 )
 PRODUCTS_BY_SKU: dict[str, Product] = {product.sku: product for product in PRODUCTS}
 SUBSCRIPTION_SKU = "SUB-100"
-SHOP_CURRENCY = "USD"
 
 
 @dataclass(frozen=True)
@@ -290,13 +291,22 @@ class Persona:
 
 
 PERSONAS: tuple[Persona, ...] = (
-    Persona("bargain_hunter", 18, 0.35, 1.6, 0.30, 0.10, 0.10, 5, 0.08, 0.15, 0.85, 0.9, 0.10, 0.05, 0.05, 0.0),
-    Persona("loyal_regular", 14, 0.80, 1.5, 0.40, 0.35, 0.22, 3, 0.08, 0.02, 0.70, 0.2, 0.30, 0.06, 0.45, 1.5),
-    Persona("researcher", 14, 0.20, 1.7, 0.20, 0.10, 0.05, 8, 0.12, 0.10, 0.50, 0.4, 0.15, 0.03, 0.05, 0.3),
-    Persona("support_heavy", 8, 0.60, 1.0, 0.30, 0.15, 0.12, 4, 0.70, 0.20, 0.60, 0.3, 0.35, 0.12, 0.20, -1.0),
-    Persona("at_risk", 10, 0.90, 0.8, 0.30, 0.10, 0.06, 3, 0.30, 0.60, 0.60, 0.5, 0.25, 0.15, 0.30, -2.0),
-    Persona("store_first", 14, 0.55, 0.4, 0.10, 1.40, 0.08, 3, 0.06, 0.05, 0.45, 0.3, 0.12, 0.02, 0.05, 0.8),
-    Persona("app_first", 22, 0.45, 1.8, 0.90, 0.10, 0.14, 4, 0.10, 0.08, 0.65, 0.4, 0.15, 0.08, 0.35, 0.5),
+    # name, weight, existing_share, sessions, app_share, store_visits, purchase, depth,
+    # support, churn, opt_in, discount_seeking, survey_response, social, subscribe, mood
+    Persona("bargain_hunter", 18, 0.35, 1.20, 0.30, 0.10, 0.10, 5,
+            0.08, 0.15, 0.85, 0.9, 0.10, 0.05, 0.03, 0.0),
+    Persona("loyal_regular", 14, 0.80, 1.10, 0.40, 0.25, 0.18, 3,
+            0.08, 0.02, 0.70, 0.2, 0.30, 0.06, 0.25, 1.5),
+    Persona("researcher", 14, 0.20, 1.30, 0.20, 0.10, 0.05, 8,
+            0.12, 0.10, 0.50, 0.4, 0.15, 0.03, 0.03, 0.3),
+    Persona("support_heavy", 8, 0.60, 0.80, 0.30, 0.15, 0.10, 4,
+            0.70, 0.20, 0.60, 0.3, 0.35, 0.12, 0.10, -1.0),
+    Persona("at_risk", 10, 0.90, 0.60, 0.30, 0.10, 0.06, 3,
+            0.30, 0.60, 0.60, 0.5, 0.25, 0.15, 0.15, -2.0),
+    Persona("store_first", 14, 0.55, 0.30, 0.10, 0.90, 0.08, 3,
+            0.06, 0.05, 0.45, 0.3, 0.12, 0.02, 0.03, 0.8),
+    Persona("app_first", 22, 0.45, 1.35, 0.90, 0.10, 0.12, 4,
+            0.10, 0.08, 0.65, 0.4, 0.15, 0.08, 0.18, 0.5),
 )  # fmt: skip
 
 

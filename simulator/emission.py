@@ -37,7 +37,7 @@ class Emission:
     ts: float
     payload: dict[str, Any]
     person_id: str | None
-    stage: Stage
+    stage: Stage | None
 
     @property
     def record_key(self) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from random import Random
 
 from simulator.catalog import PRODUCTS
@@ -52,9 +52,6 @@ class Market:
     def price(self, day: int, channel: str, sku: str) -> float:
         day = min(max(day, 0), self.days - 1)
         return self.prices[(day, channel, sku)]
-
-    def reference_price(self, day: int, sku: str) -> float:
-        return self.price(day, "web", sku)
 
 
 def build_market(seed: int, start: date, days: int) -> Market:
@@ -123,3 +120,32 @@ def _campaigns(rng: Random, start: date, days: int) -> list[Campaign]:
                 Campaign(f"cmp-{stamp}-{channel}", channel, day, product.sku, rng.choice(DISCOUNTS))
             )
     return sorted(campaigns, key=lambda campaign: (campaign.day, campaign.channel))
+
+
+def price_list_rows(market: Market, t0: float) -> list[tuple[float, dict[str, str]]]:
+    """The daily price list per channel, published at 05:00 UTC each day."""
+    names = {product.sku: product.name for product in PRODUCTS}
+    rows: list[tuple[float, dict[str, str]]] = []
+    for day in range(market.days):
+        published = t0 + day * 86_400 + 5 * 3_600
+        valid = (market.start + timedelta(days=day)).isoformat()
+        for channel in PRICE_CHANNELS:
+            for sku, name in names.items():
+                rows.append(
+                    (
+                        published,
+                        {
+                            "channel": channel,
+                            "sku": sku,
+                            "product_name": name,
+                            "offer_id": f"LIST-{sku}",
+                            "list_price": f"{market.price(day, channel, sku):.2f}",
+                            "currency": "USD",
+                            "wording_key": f"{channel}.list.{sku.lower()}.v1",
+                            "valid_from": valid,
+                            "valid_to": valid,
+                            "published_at": datetime.fromtimestamp(published, UTC).isoformat(),
+                        },
+                    )
+                )
+    return rows

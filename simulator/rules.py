@@ -20,7 +20,11 @@ DISCOUNT_WINDOW_DAYS = 14
 RULE_PARAMETERS: dict[str, object] = {
     "send_without_opt_in": "a marketing send whose latest consent event for the channel's purpose "
     "(email→marketing_email, sms→marketing_sms, phone→phone_outreach) at send time is not opt_in",
-    "quiet_hours": {"start": QUIET_HOURS_START, "end": QUIET_HOURS_END, "channels": ["sms", "phone"]},
+    "quiet_hours": {
+        "start": QUIET_HOURS_START,
+        "end": QUIET_HOURS_END,
+        "channels": ["sms", "phone"],
+    },
     "frequency_cap": {"max_sends": FREQUENCY_CAP, "window_days": FREQUENCY_WINDOW_DAYS},
     "discount_after_full_price": {"window_days": DISCOUNT_WINDOW_DAYS},
     "price_mismatch": "a channel's daily list price differs from the web list price",
@@ -81,18 +85,15 @@ def evaluate(
         window_start = send.at - FREQUENCY_WINDOW_DAYS * DAY
         recent = sum(1 for other in marketing[: position + 1] if other.at > window_start)
         if recent > FREQUENCY_CAP:
-            breaches.append(
-                Breach("frequency_cap", send.send_id, f"{recent} sends in 7 days")
-            )
+            breaches.append(Breach("frequency_cap", send.send_id, f"{recent} sends in 7 days"))
         if send.discount_percent > 0:
-            earlier = [t for t in full_price_purchases if 0 <= send.at - t < DISCOUNT_WINDOW_DAYS * DAY]
+            earlier = [
+                t for t in full_price_purchases if 0 <= send.at - t < DISCOUNT_WINDOW_DAYS * DAY
+            ]
             if earlier:
                 days = (send.at - max(earlier)) / DAY
-                breaches.append(
-                    Breach(
-                        "discount_after_full_price",
-                        send.send_id,
-                        f"{send.discount_percent:.0f}% offer {days:.1f} days after a full-price purchase",
-                    )
+                detail = (
+                    f"{send.discount_percent:.0f}% offer {days:.1f} days after a full-price buy"
                 )
+                breaches.append(Breach("discount_after_full_price", send.send_id, detail))
     return breaches

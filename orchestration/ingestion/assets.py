@@ -144,7 +144,7 @@ def build_raw_asset(contract: Contract, partitions: dg.PartitionsDefinition) -> 
                     contract,
                     landing.root,
                     chunk,
-                    run_id=context.run_id,
+                    run_id=context.run.run_id,
                     state_root=landing.state_root,
                 )
                 _accumulate(total, result)

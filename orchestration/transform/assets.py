@@ -17,18 +17,41 @@ from dagster_dbt import (
     DagsterDbtTranslatorSettings,
     DbtCliResource,
     DbtProject,
+    DbtProjectPreparer,
     dbt_assets,
 )
 
 from orchestration.ingestion.assets import RAW_PREFIX
 from orchestration.settings import REPO_ROOT, WAREHOUSE_POOL
 
+
+def dbt_executable() -> str:
+    """dbt from this environment (dagster-dbt does not install dbt; the project does)."""
+    in_environment = Path(sys.prefix) / "bin" / "dbt"
+    if in_environment.exists():
+        return str(in_environment)
+    return shutil.which("dbt") or "dbt"
+
+
+class ManifestPreparer(DbtProjectPreparer):
+    """Re-parse the project under ``dagster dev`` so edits to models show up on reload."""
+
+    def prepare_if_dev(self, project: DbtProject) -> None:
+        if self.using_dagster_dev():
+            self.prepare(project)
+
+    def prepare(self, project: DbtProject) -> None:
+        DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
+            ["parse", "--quiet"], target_path=project.target_path
+        ).wait()
+
+
 dbt_project = DbtProject(
     project_dir=REPO_ROOT,
     profiles_dir=REPO_ROOT,
     target=os.environ.get("CONNECT360_DBT_TARGET", "duckdb"),
 )
-dbt_project.prepare_if_dev()
+ManifestPreparer().prepare_if_dev(dbt_project)
 
 
 class Connect360Translator(DagsterDbtTranslator):
@@ -63,14 +86,6 @@ class Connect360Translator(DagsterDbtTranslator):
 def connect360_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     """Build (run and test) the dbt project."""
     yield from dbt.cli(["build"], context=context).stream()
-
-
-def dbt_executable() -> str:
-    """dbt from this environment (dagster-dbt does not install dbt; the project does)."""
-    beside_python = Path(sys.executable).parent / "dbt"
-    if beside_python.exists():
-        return str(beside_python)
-    return shutil.which("dbt") or "dbt"
 
 
 def dbt_resource() -> DbtCliResource:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from random import Random
 from typing import Any
 
+from simulator.catalog import City, Store
 from simulator.messy import hex_id
 from simulator.timefmt import iso_local, naive_local
 
@@ -66,6 +67,7 @@ class Order:
 def shopify_order(
     rng: Random,
     order: Order,
+    *,
     updated: float,
     financial_status: str,
     fulfillment_status: str | None,
@@ -129,9 +131,7 @@ def shopify_order(
                 "title": item.title,
                 "quantity": item.quantity,
                 "price": money(item.price),
-                "compare_at_price": money(item.compare_at_price)
-                if item.compare_at_price
-                else None,
+                "compare_at_price": money(item.compare_at_price) if item.compare_at_price else None,
                 "total_discount": money(item.discount),
             }
             for position, item in enumerate(order.items, start=1)
@@ -178,7 +178,7 @@ class Parcel:
     country_code: str
 
 
-def new_parcel(rng: Random, order_name: str, city: Any, postal_code: str) -> Parcel:
+def new_parcel(rng: Random, order_name: str, city: City, postal_code: str) -> Parcel:
     carrier = rng.choice(CARRIERS.get(city.country_code, CARRIERS_ELSEWHERE))
     return Parcel(
         tracking_number=f"1Z{hex_id(rng, 16).upper()}",
@@ -193,7 +193,7 @@ def new_parcel(rng: Random, order_name: str, city: Any, postal_code: str) -> Par
 
 
 def tracking_event(
-    rng: Random, parcel: Parcel, status: str, at: float, eta: float, detail: str | None = None
+    rng: Random, parcel: Parcel, status: str, *, at: float, eta: float, detail: str | None = None
 ) -> dict[str, Any]:
     at_destination = status in ("out_for_delivery", "delivered", "failed_attempt")
     return {
@@ -223,13 +223,14 @@ class TillCustomer:
 
 def receipt_lines(
     rng: Random,
-    store_id: str,
-    timezone: str,
+    store: Store,
     at: float,
     items: list[LineItem],
     customer: TillCustomer,
+    *,
     discount_code: str,
 ) -> list[dict[str, str]]:
+    store_id, timezone = store.store_id, store.timezone
     receipt_id = f"{store_id[3:6]}-{hex_id(rng, 10).upper()}"
     register = f"R{rng.randrange(1, 5)}"
     cashier = f"C{rng.randrange(100, 160)}"

@@ -9,18 +9,24 @@ from simulator.messy import hex_id, uuid4
 from simulator.timefmt import iso_utc
 
 NOTICE_VERSIONS = ("privacy-2025-03", "privacy-2025-11")
-JURISDICTION = {"US": "US-CA", "GB": "UK", "DE": "EU", "FR": "EU", "NL": "EU"}
+JURISDICTION = {"GB": "UK", "DE": "EU", "FR": "EU", "NL": "EU"}
+
+
+def jurisdiction_of(country_code: str, region: str) -> str:
+    """US state law applies per state; elsewhere the UK or EU regime."""
+    return f"US-{region}" if country_code == "US" else JURISDICTION[country_code]
 
 
 def consent_event(
     rng: Random,
+    *,
     subject_type: str,
     subject_id: str,
     purpose: str,
     action: str,
     at: float,
     source: str,
-    country: str,
+    jurisdiction: str,
 ) -> dict[str, Any]:
     return {
         "consent_event_id": f"ce_{hex_id(rng, 24)}",
@@ -31,7 +37,7 @@ def consent_event(
         "occurred_at": iso_utc(at),
         "source": source,
         "notice_version": NOTICE_VERSIONS[0] if at < 1_767_225_600 else NOTICE_VERSIONS[1],
-        "jurisdiction": JURISDICTION[country],
+        "jurisdiction": jurisdiction,
     }
 
 
@@ -51,6 +57,7 @@ def erasure_request(
 
 def experiment_assignment(
     rng: Random,
+    *,
     experiment_key: str,
     variant: str,
     subject_type: str,

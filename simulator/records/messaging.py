@@ -63,9 +63,7 @@ def marketing_send(send: Send) -> dict[str, Any]:
     return record
 
 
-def sendgrid_event(
-    rng: Random, send: Send, event: str, at: float, **extra: Any
-) -> dict[str, Any]:
+def sendgrid_event(rng: Random, send: Send, event: str, at: float, **extra: Any) -> dict[str, Any]:
     record: dict[str, Any] = {
         "sg_event_id": hex_id(rng, 22),
         "event": event,
@@ -85,6 +83,7 @@ def sendgrid_event(
 
 def twilio_message(
     rng: Random,
+    *,
     sid: str,
     sender: str,
     recipient: str,
@@ -116,6 +115,7 @@ def twilio_message(
 
 
 def twilio_call(
+    *,
     sid: str,
     sender: str,
     recipient: str,

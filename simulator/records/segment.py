@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from random import Random
 from typing import Any
 
@@ -60,6 +60,7 @@ class Visit:
     device: Device | None = None
     campaign: dict[str, str] | None = None
     referrer: str | None = None
+    times: dict[str, float] = field(default_factory=dict)
 
     def _base(self, rng: Random, kind: str) -> dict[str, Any]:
         stamp = (
@@ -75,6 +76,7 @@ class Visit:
             "receivedAt": iso_utc_ms(self.clock + 2 + rng.random() * 3),
             "anonymousId": self.anonymous_id,
         }
+        self.times[event["messageId"]] = self.clock
         if self.user_id:
             event["userId"] = self.user_id
         event["context"] = self._context()
@@ -144,6 +146,10 @@ class Visit:
         event = self._base(rng, "alias")
         event["previousId"] = previous_id
         return event
+
+
+def user_agent_for(index: int) -> str:
+    return USER_AGENTS[index % len(USER_AGENTS)]
 
 
 def product_properties(sku: str, name: str, price: float, quantity: int = 1) -> dict[str, Any]:

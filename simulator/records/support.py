@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from random import Random
 from typing import Any
 
-from simulator.messy import hex_id
 from simulator.timefmt import iso_utc
 
 BOT = {"type": "bot", "id": "bot_brewline", "name": "Brewbot", "email": None}
@@ -59,7 +58,12 @@ def intercom_conversation(rng: Random, chat: Chat) -> dict[str, Any]:
     first_admin_reply = None
     admin_id = str(rng.randrange(5_000_000, 5_000_080))
     if chat.handoff:
-        part("assignment", "Handing over to our support team.", BOT, {"type": "admin", "id": admin_id})
+        part(
+            "assignment",
+            "Handing over to our support team.",
+            BOT,
+            {"type": "admin", "id": admin_id},
+        )
         admin = {"type": "admin", "id": admin_id, "name": "Support Agent", "email": None}
         clock += rng.expovariate(1 / 400)
         part("comment", "<p>Thanks for waiting, I can help with this.</p>", admin)
@@ -95,8 +99,8 @@ def intercom_conversation(rng: Random, chat: Chat) -> dict[str, Any]:
             "total_count": len(parts),
             "conversation_parts": parts,
         },
-        "admin_assignee_id": int(admin_id) if chat.handoff else None,
-        "team_assignee_id": 4_021 if chat.handoff else None,
+        "admin_assignee_id": admin_id if chat.handoff else None,
+        "team_assignee_id": "4021" if chat.handoff else None,
         "tags": {"type": "tag.list", "tags": [{"type": "tag", "name": tag} for tag in chat.tags]},
         "statistics": {
             "time_to_assignment": int(assignment_at - chat.started) if assignment_at else None,
@@ -189,7 +193,3 @@ def zendesk_ticket(
 
 def chat_id(rng: Random) -> str:
     return str(rng.getrandbits(44))
-
-
-def support_note(rng: Random) -> str:
-    return f"ref {hex_id(rng, 6)}"

@@ -1,0 +1,318 @@
+"""The channel simulator: determinism, contract validity and a complete, consistent truth."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+import pyarrow.parquet as pq
+import pytest
+
+from orchestration.ingestion.contracts import Contract, load_contracts
+from simulator import OutputNotEmptyError, SimulationConfig, simulate
+from simulator.catalog import ENTITY_SPECS, EXPERIMENTS, JUNK_EMAILS, JUNK_PHONES
+from simulator.cli import main
+from simulator.rules import FREQUENCY_CAP, in_quiet_hours
+
+REPO = Path(__file__).resolve().parents[1]
+START = date(2026, 1, 1)
+DAYS = 60
+
+
+def small_config(root: Path, seed: int = 7, **overrides: Any) -> SimulationConfig:
+    settings: dict[str, Any] = {
+        "people": 1500,
+        "days": DAYS,
+        "start": START,
+        "seed": seed,
+        "landing_dir": root / "landing",
+        "truth_dir": root / "truth",
+        "workers": 2,
+        "progress": False,
+        "malformed_rate": 0.01,
+        "violation_rate": 0.05,
+    }
+    settings.update(overrides)
+    return SimulationConfig(**settings)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[SimulationConfig, Any]:
+    config = small_config(tmp_path_factory.mktemp("simulation"))
+    return config, simulate(config)
+
+
+@pytest.fixture(scope="module")
+def contracts() -> dict[tuple[str, str], Contract]:
+    return {(contract.channel, contract.entity): contract for contract in load_contracts()}
+
+
+@pytest.fixture(scope="module")
+def records(run: tuple[SimulationConfig, Any]) -> list[dict[str, Any]]:
+    config, _ = run
+    return pq.read_table(config.truth_dir / "records.parquet").to_pylist()
+
+
+@pytest.fixture(scope="module")
+def landed(
+    run: tuple[SimulationConfig, Any], contracts: dict[tuple[str, str], Contract]
+) -> dict[tuple[str, int], tuple[bytes, dict[str, Any] | None, list[str]]]:
+    """(file, line) -> (raw bytes, parsed record or None, reasons it cannot be loaded)."""
+    config, _ = run
+    lines: dict[tuple[str, int], tuple[bytes, dict[str, Any] | None, list[str]]] = {}
+    for path in sorted(config.landing_dir.rglob("*.*")):
+        relative = path.relative_to(config.landing_dir).as_posix()
+        contract = contracts[(path.parent.parent.name, path.name.rsplit("-", 1)[0])]
+        raw_lines = path.read_bytes().split(b"\n")
+        assert raw_lines[-1] == b"", f"{relative} must end with a newline"
+        header = None
+        for number, raw in enumerate(raw_lines[:-1], start=1):
+            if contract.format == "csv" and number == 1:
+                header = next(csv.reader([raw.decode()]))
+                continue
+            record, problems = parse_line(contract, raw, header)
+            if record is not None:
+                problems = contract.errors(record) or event_time_problems(contract, record)
+            lines[(relative, number)] = (raw, record, problems)
+    return lines
+
+
+def parse_line(
+    contract: Contract, raw: bytes, header: list[str] | None
+) -> tuple[dict[str, Any] | None, list[str]]:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, ["invalid utf-8"]
+    if contract.format == "jsonl":
+        try:
+            return orjson.loads(text), []
+        except orjson.JSONDecodeError:
+            return None, ["not json"]
+    assert header is not None
+    cells = next(csv.reader([text]))
+    if len(cells) != len(header):
+        return None, ["wrong cell count"]
+    return {name: cell for name, cell in zip(header, cells, strict=True) if cell != ""}, []
+
+
+def event_time(contract: Contract, record: dict[str, Any]) -> datetime:
+    """The record's event time, read the ways the loader accepts."""
+    value = record[contract.occurred_at]
+    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        return datetime.fromtimestamp(int(value), UTC)
+    if value[:3].isalpha():
+        return parsedate_to_datetime(value)
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        zone = record[contract.local_timezone_field] if contract.local_timezone_field else "UTC"
+        moment = moment.replace(tzinfo=ZoneInfo(zone))
+    return moment
+
+
+def event_time_problems(contract: Contract, record: dict[str, Any]) -> list[str]:
+    try:
+        event_time(contract, record)
+    except (ValueError, TypeError, KeyError):
+        return ["unreadable event time"]
+    return []
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    return {
+        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_same_seed_gives_identical_bytes_and_another_seed_differs(
+    run: tuple[SimulationConfig, Any], tmp_path: Path
+) -> None:
+    config, _ = run
+    again = small_config(tmp_path / "again", workers=1)
+    simulate(again)
+    assert tree_digest(again.landing_dir) == tree_digest(config.landing_dir)
+    assert tree_digest(again.truth_dir) == tree_digest(config.truth_dir)
+    other = small_config(tmp_path / "other", seed=8, people=300, days=10)
+    simulate(other)
+    same_run = small_config(tmp_path / "same", people=300, days=10)
+    simulate(same_run)
+    assert tree_digest(other.landing_dir) != tree_digest(same_run.landing_dir)
+
+
+def test_every_registry_entity_lands(
+    run: tuple[SimulationConfig, Any], contracts: dict[tuple[str, str], Contract]
+) -> None:
+    _, summary = run
+    assert {spec.name for spec in ENTITY_SPECS} == {f"{c}/{e}" for c, e in contracts}
+    assert all(summary.records[f"{c}/{e}"] > 0 for c, e in contracts)
+    for spec in ENTITY_SPECS:
+        contract = contracts[(spec.channel, spec.entity)]
+        assert spec.record_id == contract.record_id
+        assert spec.occurred_at == contract.occurred_at
+        assert spec.format == contract.format
+
+
+def test_truth_has_exactly_one_row_per_landed_line(
+    records: list[dict[str, Any]], landed: dict[tuple[str, int], Any]
+) -> None:
+    keys = Counter((row["file"], row["line"]) for row in records)
+    assert max(keys.values()) == 1
+    assert set(keys) == set(landed)
+
+
+def test_malformed_records_are_exactly_the_ones_that_cannot_load(
+    records: list[dict[str, Any]], landed: dict[tuple[str, int], Any]
+) -> None:
+    broken = {(row["file"], row["line"]) for row in records if row["malformed_kind"]}
+    failing = {key for key, (_, _, problems) in landed.items() if problems}
+    assert broken == failing
+    kinds = Counter(row["malformed_kind"] for row in records if row["malformed_kind"])
+    assert set(kinds) == {
+        "truncated_json", "wrong_type", "missing_required", "invalid_utf8", "bad_timestamp",
+        "wrong_cell_count",
+    }  # fmt: skip
+    assert 0.005 < sum(kinds.values()) / len(records) < 0.02
+
+
+def test_truth_keys_and_times_match_the_records(
+    records: list[dict[str, Any]],
+    landed: dict[tuple[str, int], Any],
+    contracts: dict[tuple[str, str], Contract],
+) -> None:
+    for row in records:
+        if row["malformed_kind"]:
+            continue
+        contract = contracts[(row["channel"], row["entity"])]
+        _, record, _ = landed[(row["file"], row["line"])]
+        assert contract.record_key(record) == row["record_key"]
+        moment = event_time(contract, record)
+        assert abs((moment - row["occurred_at"]).total_seconds()) < 1.0
+        landing_day = datetime.combine(row["landing_date"], datetime.min.time(), UTC)
+        if row["is_late"]:
+            assert moment < landing_day
+        else:
+            assert landing_day <= moment < landing_day + timedelta(days=1)
+
+
+def test_duplicates_repeat_an_earlier_line_of_the_same_file(
+    records: list[dict[str, Any]], landed: dict[tuple[str, int], Any]
+) -> None:
+    originals = {
+        (row["file"], row["record_key"]): landed[(row["file"], row["line"])][0]
+        for row in records
+        if not row["is_duplicate"]
+    }
+    duplicates = [row for row in records if row["is_duplicate"]]
+    assert duplicates
+    for row in duplicates:
+        assert landed[(row["file"], row["line"])][0] == originals[(row["file"], row["record_key"])]
+    late = [row for row in records if row["is_late"]]
+    assert 0.01 < len(late) / len(records) < 0.04
+
+
+def test_people_and_identifiers_cover_every_person(run: tuple[SimulationConfig, Any]) -> None:
+    config, _ = run
+    people = pq.read_table(config.truth_dir / "people.parquet").to_pylist()
+    identifiers = pq.read_table(config.truth_dir / "identifiers.parquet").to_pylist()
+    records = pq.read_table(config.truth_dir / "records.parquet", columns=["person_id"])
+    assert len(people) == config.people
+    assert len({person["persona"] for person in people}) == 7
+    assert {row["person_id"] for row in identifiers} <= {p["person_id"] for p in people}
+    assert set(records.column("person_id").drop_null().to_pylist()) <= {
+        p["person_id"] for p in people
+    }
+    junk = {row["value"] for row in identifiers if row["is_junk"]}
+    assert junk and junk <= set(JUNK_EMAILS) | set(JUNK_PHONES)
+    shared = [row for row in identifiers if row["is_shared"]]
+    assert len({row["person_id"] for row in shared}) > 10
+    kinds = {row["identifier_type"] for row in identifiers}
+    assert {"email", "phone", "anonymous_id", "user_id", "crm_id", "loyalty_card"} <= kinds
+
+
+def test_each_consent_rule_has_breaches_that_hold(run: tuple[SimulationConfig, Any]) -> None:
+    config, summary = run
+    violations = pq.read_table(config.truth_dir / "violations.parquet").to_pylist()
+    rules = Counter(row["rule"] for row in violations)
+    assert set(rules) == {
+        "send_without_opt_in", "quiet_hours", "frequency_cap", "discount_after_full_price",
+        "price_mismatch",
+    }  # fmt: skip
+    assert rules == Counter(summary.violations)
+    sends = {
+        row["record_key"]: row
+        for row in pq.read_table(config.truth_dir / "records.parquet").to_pylist()
+        if row["entity"] == "sends" and not row["is_duplicate"]
+    }
+    people = {
+        row["person_id"]: row
+        for row in pq.read_table(config.truth_dir / "people.parquet").to_pylist()
+    }
+    for violation in violations:
+        if violation["rule"] == "price_mismatch":
+            assert violation["entity"] == "price_list"
+            continue
+        send = sends[violation["record_key"]]
+        assert send["malformed_kind"] is None
+        assert send["person_id"] == violation["person_id"]
+        if violation["rule"] == "quiet_hours":
+            zone = ZoneInfo(people[send["person_id"]]["home_timezone"])
+            local = send["occurred_at"].astimezone(zone)
+            assert in_quiet_hours(local.hour + local.minute / 60)
+        if violation["rule"] == "frequency_cap":
+            assert int(violation["detail"].split()[0]) > FREQUENCY_CAP
+
+
+def test_experiments_match_the_seed_registry(run: tuple[SimulationConfig, Any]) -> None:
+    config, _ = run
+    with (REPO / "seeds" / "experiments.csv").open(newline="") as handle:
+        seeded = {row["experiment_key"]: row for row in csv.DictReader(handle)}
+    assert set(seeded) == {experiment.key for experiment in EXPERIMENTS}
+    for experiment in EXPERIMENTS:
+        row = seeded[experiment.key]
+        assert tuple(row["variants"].split("|")) == experiment.variants
+        assert row["primary_metric"] == experiment.primary_metric
+        assert date.fromisoformat(row["start_date"]) == experiment.start
+        assert date.fromisoformat(row["end_date"]) == experiment.end
+    truth = pq.read_table(config.truth_dir / "experiments.parquet").to_pylist()
+    assert {(row["experiment_key"], row["variant"]) for row in truth} == {
+        (experiment.key, variant) for experiment in EXPERIMENTS for variant in experiment.variants
+    }
+    landed = pq.read_table(config.truth_dir / "records.parquet").to_pylist()
+    assignments = [
+        row for row in landed if row["entity"] == "assignments" and not row["is_duplicate"]
+    ]
+    assert sum(row["subjects"] for row in truth) == len(assignments)
+    for row in truth:
+        assert 0 <= row["conversions"] <= row["subjects"]
+        assert (row["true_effect"] > 0) == (
+            row["variant"] != "control" and row["experiment_key"] != "free_shipping_banner"
+        )
+
+
+def test_refuses_a_non_empty_landing_dir_unless_overwrite(tmp_path: Path) -> None:
+    config = small_config(tmp_path, people=50, days=3)
+    config.landing_dir.mkdir(parents=True)
+    stray = config.landing_dir / "stray.txt"
+    stray.write_text("keep me")
+    with pytest.raises(OutputNotEmptyError, match="not empty"):
+        simulate(config)
+    assert stray.exists()
+    arguments = ["--people", "50", "--days", "3", "--no-progress"]
+    arguments += ["--landing", str(config.landing_dir), "--truth", str(config.truth_dir)]
+    assert main(arguments) == 2
+    assert main([*arguments, "--overwrite"]) == 0
+    assert not stray.exists()
+    manifest = orjson.loads((config.truth_dir / "manifest.json").read_bytes())
+    assert manifest["config"]["people"] == 50
+    assert (
+        manifest["total_records"] == pq.read_metadata(config.truth_dir / "records.parquet").num_rows
+    )
