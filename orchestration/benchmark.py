@@ -86,7 +86,7 @@ def _load_everything(work: Path) -> dict[str, object]:
 
     days = landing_days(work / "landing")
     with dg.DagsterInstance.ephemeral() as instance:
-        result = defs.get_job_def("load_landing").execute_in_process(
+        result = defs.resolve_job_def("load_landing").execute_in_process(
             instance=instance,
             tags={PARTITION_RANGE_START_TAG: days[0], PARTITION_RANGE_END_TAG: days[-1]},
             resources=default_resources(),

@@ -75,7 +75,7 @@ def _simulate(arguments: argparse.Namespace, settings: Settings) -> None:
 
 
 def _load(instance: dg.DagsterInstance, settings: Settings, days: list[str]) -> None:
-    job = defs.get_job_def("load_landing")
+    job = defs.resolve_job_def("load_landing")
     result = job.execute_in_process(
         instance=instance,
         run_config=QUIET_LOGS,

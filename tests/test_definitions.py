@@ -62,7 +62,7 @@ def test_schedule_requests_yesterday_for_every_raw_asset():
     request = daily_landing_schedule(context)
     assert request.partition_key == "2026-03-09"
     assert request.run_key == "daily:2026-03-09"
-    job = defs.get_job_def("load_landing")
+    job = defs.resolve_job_def("load_landing")
     selected = {key.to_user_string() for key in job.asset_layer.executable_asset_keys}
     assert selected == RAW_KEYS
 

@@ -44,7 +44,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         }
         days = sorted(p.name for p in (work / "landing").glob("*/*") if p.is_dir())
         with dg.instance_for_test() as instance:
-            result = defs.get_job_def("load_landing").execute_in_process(
+            result = defs.resolve_job_def("load_landing").execute_in_process(
                 instance=instance,
                 resources=resources,
                 tags={PARTITION_RANGE_START_TAG: days[0], PARTITION_RANGE_END_TAG: days[-1]},
