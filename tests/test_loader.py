@@ -365,3 +365,24 @@ def test_a_failed_load_leaves_the_previous_partition_in_place(warehouse, landing
     with pytest.raises(RuntimeError, match="disk full"):
         _load(warehouse, contract, landing)
     assert _loaded_keys(warehouse, contract) == ["evt-1"]
+
+
+def test_a_segment_call_needs_an_anonymous_or_user_id(warehouse, landing):
+    contract = get_contract("web", "events")
+    base = {k: v for k, v in _example(contract).items() if k not in ("anonymousId", "userId")}
+    _write_jsonl(
+        landing,
+        contract,
+        [
+            json.dumps(base | {"messageId": "m-none"}),
+            json.dumps(base | {"messageId": "m-null", "userId": None}),
+            json.dumps(base | {"messageId": "m-anon", "anonymousId": "a-1"}),
+            json.dumps(base | {"messageId": "m-user", "userId": "u-1"}),
+        ],
+    )
+    _load(warehouse, contract, landing)
+    assert _loaded_keys(warehouse, contract) == ["m-anon", "m-user"]
+    assert _quarantine(warehouse, contract) == {
+        1: "needs anonymousId or userId",
+        2: "needs anonymousId or userId",  # userId may be null (Segment sends null)
+    }

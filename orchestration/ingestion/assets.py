@@ -92,7 +92,9 @@ def _metadata(result: LoadResult, contract: Contract) -> dict[str, dg.MetadataVa
     }
     if len(result.days) == 1:
         metadata["dagster/row_count"] = dg.MetadataValue.int(result.loaded)
-    else:
+    elif len(result.days) <= DAYS_PER_TRANSACTION:
+        # Longer backfills keep their per-day counts in ops.load_audit only: this metadata is
+        # repeated on every day's materialization.
         metadata["per_day"] = dg.MetadataValue.md(
             "| day | loaded | quarantined |\n|---|---|---|\n"
             + "\n".join(

@@ -26,7 +26,7 @@ from orchestration.ingestion.reader import ReadBatch, files_for, read_files
 from orchestration.ingestion.validation import (
     EARLIEST_EVENT,
     FUTURE_TOLERANCE,
-    json_pointer,
+    Paths,
     record_checks,
     sql_string,
     timestamp_value_sql,
@@ -127,28 +127,24 @@ def files_signature(files: list[Path]) -> str:
 
 def _validated_sql(contract: Contract) -> str:
     """SQL over ``_incoming`` giving every line its record key, event time and reason (or NULL)."""
+    paths = Paths()
+    checks = ",\n".join(record_checks(paths, contract.schema))
+    occurred = contract.occurred_at
     zone_path = contract.local_timezone_field
-    zone = None
-    zone_check = "null"
+    zone, zone_check, zone_join = None, "null", ""
     if zone_path is not None:
-        zone_text = f"json_extract_string(doc, {sql_string(json_pointer(zone_path))})"
         zone = "_zone.name"
         zone_check = (
-            f"case when {zone_text} is not null and _zone.name is null "
+            f"case when {paths.value(zone_path)} is not null and _zone.name is null "
             f"then {sql_string(f'{zone_path}: unknown time zone')} end"
         )
-    key = " || '|' || ".join(
-        f"coalesce(json_extract_string(doc, {sql_string(json_pointer(path))}), '')"
-        for path in contract.record_id
-    )
-    checks = ",\n".join(record_checks(contract.schema))
-    occurred = contract.occurred_at
-    zone_join = (
-        ""
-        if zone_path is None
-        else "left join (select name from pg_timezone_names()) as _zone "
-        f"on _zone.name = json_extract_string(doc, {sql_string(json_pointer(zone_path))})"
-    )
+        zone_join = (
+            "left join (select name from pg_timezone_names()) as _zone "
+            f"on _zone.name = {paths.value(zone_path)}"
+        )
+    occurred_at = timestamp_value_sql(paths, occurred, zone)
+    key = " || '|' || ".join(f"coalesce({paths.value(path)}, '')" for path in contract.record_id)
+    occurred_type = paths.type_of(occurred)
     return f"""
         with parsed as (
             select
@@ -157,29 +153,35 @@ def _validated_sql(contract: Contract) -> str:
             from _incoming
         ),
 
-        timed as (
+        extracted as (
             select
                 parsed.*,
-                {timestamp_value_sql(occurred, zone)} as occurred_at,
-                {zone_check} as zone_reason
+                json_type(doc) as _document_type,
+                {paths.select_sql()}
             from parsed
+        ),
+
+        timed as (
+            select
+                extracted.*,
+                {occurred_at} as occurred_at,
+                {zone_check} as zone_reason
+            from extracted
             {zone_join}
         ),
 
         checked as (
             select
-                timed.* exclude (reason, zone_reason),
-                case when doc is not null and json_type(doc) = 'OBJECT' then {key} end
-                    as record_key,
+                timed.* exclude (reason, zone_reason, _types, _values, _document_type),
+                case when _document_type = 'OBJECT' then {key} end as record_key,
                 coalesce(
                     reason,
                     case when doc is null then 'not valid JSON' end,
-                    case when json_type(doc) <> 'OBJECT' then 'not a JSON object' end,
+                    case when _document_type <> 'OBJECT' then 'not a JSON object' end,
                     nullif(concat_ws('; ',
                         {checks},
                         zone_reason,
-                        case when json_type(doc, {sql_string(json_pointer(occurred))}) is not null
-                            and occurred_at is null
+                        case when {occurred_type} is not null and occurred_at is null
                             then {sql_string(f"{occurred}: unparseable timestamp")} end,
                         case when occurred_at < timestamptz '{EARLIEST_EVENT}'
                             or occurred_at >= _partition_date + interval 1 day + {FUTURE_TOLERANCE}

@@ -57,12 +57,31 @@ def json_pointer(path: str) -> str:
     return "/" + "/".join(parts)
 
 
-def _extract(path: str) -> str:
-    return f"json_extract_string(doc, {sql_string(json_pointer(path))})"
+class Paths:
+    """Every JSON path the checks read, so each record is parsed once, not once per check.
 
+    Checks refer to ``_types[i]`` and ``_values[i]``; ``select_sql`` extracts them all with one
+    ``json_type`` and one ``json_extract_string`` call over the list of paths.
+    """
 
-def _type_of(path: str) -> str:
-    return f"json_type(doc, {sql_string(json_pointer(path))})"
+    def __init__(self) -> None:
+        self._positions: dict[str, int] = {}
+
+    def _position(self, path: str) -> int:
+        return self._positions.setdefault(path, len(self._positions) + 1)
+
+    def type_of(self, path: str) -> str:
+        return f"_types[{self._position(path)}]"
+
+    def value(self, path: str) -> str:
+        return f"_values[{self._position(path)}]"
+
+    def select_sql(self, document: str = "doc") -> str:
+        pointers = ", ".join(sql_string(json_pointer(path)) for path in self._positions)
+        return (
+            f"json_type({document}, [{pointers}]) as _types, "
+            f"json_extract_string({document}, [{pointers}]) as _values"
+        )
 
 
 def epoch_sql(seconds_or_millis: str) -> str:
@@ -98,13 +117,13 @@ def timestamp_text_sql(text: str, zone: str | None = None) -> str:
     )
 
 
-def timestamp_value_sql(path: str, zone: str | None = None) -> str:
+def timestamp_value_sql(paths: Paths, path: str, zone: str | None = None) -> str:
     """The value at ``path`` — a string or a number — as a UTC timestamp."""
-    kind = _type_of(path)
+    kind, value = paths.type_of(path), paths.value(path)
     return (
         f"case when {kind} in ('BIGINT', 'UBIGINT', 'HUGEINT', 'DOUBLE') "
-        f"then {epoch_sql(f'try_cast({_extract(path)} as double)')} "
-        f"when {kind} = 'VARCHAR' then {timestamp_text_sql(_extract(path), zone)} end"
+        f"then {epoch_sql(f'try_cast({value} as double)')} "
+        f"when {kind} = 'VARCHAR' then {timestamp_text_sql(value, zone)} end"
     )
 
 
@@ -142,16 +161,16 @@ def field_rules(schema: Mapping[str, Any], prefix: str = "") -> Iterator[FieldRu
             yield from field_rules(prop, prefix=f"{path}.")
 
 
-def _present(path: str) -> str:
-    return f"{_type_of(path)} is not null"
+def _present(paths: Paths, path: str) -> str:
+    return f"{paths.type_of(path)} is not null"
 
 
-def _parent_is_object(rule: FieldRule) -> str:
-    return "true" if rule.parent is None else f"{_type_of(rule.parent)} = 'OBJECT'"
+def _parent_is_object(paths: Paths, rule: FieldRule) -> str:
+    return "true" if rule.parent is None else f"{paths.type_of(rule.parent)} = 'OBJECT'"
 
 
-def _format_check(rule: FieldRule) -> str | None:
-    value = _extract(rule.path)
+def _format_check(paths: Paths, rule: FieldRule) -> str | None:
+    value = paths.value(rule.path)
     checks = {
         "date-time": f"({timestamp_text_sql(value)}) is null",
         "date": f"try_cast(trim({value}) as date) is null",
@@ -162,67 +181,67 @@ def _format_check(rule: FieldRule) -> str | None:
     if check is None:
         return None
     return (
-        f"case when {_type_of(rule.path)} = 'VARCHAR' and {check} "
+        f"case when {paths.type_of(rule.path)} = 'VARCHAR' and {check} "
         f"then {sql_string(f'{rule.path}: not a valid {rule.string_format}')} end"
     )
 
 
-def _type_check(rule: FieldRule) -> str:
-    accepted = sorted({kind for name in rule.types for kind in _JSON_TYPES.get(name, ())})
+def _type_check(paths: Paths, rule: FieldRule) -> str:
+    kind = paths.type_of(rule.path)
+    accepted = sorted({duck for name in rule.types for duck in _JSON_TYPES.get(name, ())})
     if "integer" in rule.types and "number" not in rule.types:
         # JSON Schema counts 3.0 as an integer. try_cast: DuckDB does not short-circuit "and".
-        whole = f"try_cast({_extract(rule.path)} as double) % 1 = 0"
-        whole_double = f"coalesce({_type_of(rule.path)} = 'DOUBLE' and {whole}, false)"
+        whole = f"try_cast({paths.value(rule.path)} as double) % 1 = 0"
+        whole_double = f"coalesce({kind} = 'DOUBLE' and {whole}, false)"
     else:
         whole_double = "false"
     expected = " or ".join(rule.types)
     found = (
         "case "
         + " ".join(
-            f"when {_type_of(rule.path)} = '{duck}' then '{name}'"
-            for duck, name in _JSON_TYPE_NAMES.items()
+            f"when {kind} = '{duck}' then '{name}'" for duck, name in _JSON_TYPE_NAMES.items()
         )
         + " end"
     )
-    listed = ", ".join(f"'{kind}'" for kind in accepted)
+    listed = ", ".join(f"'{duck}'" for duck in accepted)
     return (
-        f"case when {_present(rule.path)} and {_type_of(rule.path)} not in ({listed}) "
-        f"and not {whole_double} "
+        f"case when {kind} is not null and {kind} not in ({listed}) and not {whole_double} "
         f"then {sql_string(f'{rule.path}: expected {expected}, found ')} || {found} end"
     )
 
 
-def _required_check(rule: FieldRule) -> str:
+def _required_check(paths: Paths, rule: FieldRule) -> str:
     return (
-        f"case when {_parent_is_object(rule)} and not {_present(rule.path)} "
+        f"case when {_parent_is_object(paths, rule)} and not {_present(paths, rule.path)} "
         f"then {sql_string(f'{rule.path}: missing required field')} end"
     )
 
 
-def _any_of_checks(schema: Mapping[str, Any]) -> Iterator[str]:
+def _any_of_checks(paths: Paths, schema: Mapping[str, Any]) -> Iterator[str]:
     """``anyOf`` of ``required`` lists at the top level: at least one group must be present."""
     groups = [
-        option["required"] for option in schema.get("anyOf", ()) if set(option) == {"required"}
+        option["required"] for option in schema.get("anyOf", ()) if set(option) >= {"required"}
     ]
     if not groups:
         return
-    satisfied = " or ".join(
-        "(" + " and ".join(_present(name) for name in group) + ")" for group in groups
-    )
+    given = [
+        [f"coalesce({paths.type_of(name)}, 'NULL') <> 'NULL'" for name in group] for group in groups
+    ]
+    satisfied = " or ".join("(" + " and ".join(group) + ")" for group in given)
     names = " or ".join(" and ".join(group) for group in groups)
     yield f"case when not ({satisfied}) then {sql_string(f'needs {names}')} end"
 
 
-def record_checks(schema: Mapping[str, Any]) -> list[str]:
+def record_checks(paths: Paths, schema: Mapping[str, Any]) -> list[str]:
     """SQL expressions, one per rule, each NULL when the record passes it or a reason when not."""
     checks: list[str] = []
     for rule in field_rules(schema):
         if rule.required:
-            checks.append(_required_check(rule))
+            checks.append(_required_check(paths, rule))
         if rule.types:
-            checks.append(_type_check(rule))
-        format_check = _format_check(rule)
+            checks.append(_type_check(paths, rule))
+        format_check = _format_check(paths, rule)
         if format_check is not None:
             checks.append(format_check)
-    checks.extend(_any_of_checks(schema))
+    checks.extend(_any_of_checks(paths, schema))
     return checks
