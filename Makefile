@@ -10,7 +10,7 @@ DAYS ?= 180
 .PHONY: install demo dev test lint format bench docs clean
 
 install:  ## Python dependencies (uv, locked) and the dbt manifest
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check "uv>=0.5"
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "uv>=0.5"
 	$(UV) sync --frozen
 	$(RUN) dbt parse --quiet --project-dir . --profiles-dir .
 

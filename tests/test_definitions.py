@@ -34,6 +34,33 @@ def test_definitions_load_with_every_raw_asset():
     assert {"raw/web__events", "raw/orders__orders", "raw/consent__erasure_requests"} <= keys
 
 
+def test_asset_keys_are_kept():
+    """Renaming an asset breaks its history and every selection that names it: do it on purpose."""
+    keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert keys == {
+        "raw/chat__conversations",
+        "raw/consent__erasure_requests",
+        "raw/consent__events",
+        "raw/crm__contacts",
+        "raw/email__events",
+        "raw/experiments__assignments",
+        "raw/marketing__price_list",
+        "raw/marketing__sends",
+        "raw/mobile_app__events",
+        "raw/orders__orders",
+        "raw/pos__receipts",
+        "raw/shipping__tracking_events",
+        "raw/sms__messages",
+        "raw/social__mentions",
+        "raw/surveys__responses",
+        "raw/tickets__tickets",
+        "raw/voice__calls",
+        "raw/voice__dispositions",
+        "raw/web__events",
+        "reference/experiments",
+    }
+
+
 def test_raw_assets_have_groups_owners_descriptions_and_the_writer_pool():
     graph = defs.resolve_asset_graph()
     for contract in load_contracts():
@@ -133,6 +160,8 @@ def test_a_partition_range_loads_in_one_run_with_metadata(tmp_path, monkeypatch)
         record = json.loads(path.read_text())
         record["sg_event_id"] = f"evt-{day}"
         path.write_text(json.dumps(record) + "\n" + json.dumps(record)[:30] + "\n")
+    (landing.root / "email" / "2026-03-09" / "sendgrid_export_final.jsonl").write_text("{}\n")
+    (landing.root / "email" / "2026-03-09" / "_SUCCESS").write_text("")
     warehouse = WarehouseResource(path=str(tmp_path / "warehouse.duckdb"))
     with dg.instance_for_test() as instance:
         result = dg.materialize(
@@ -154,6 +183,7 @@ def test_a_partition_range_loads_in_one_run_with_metadata(tmp_path, monkeypatch)
     assert metadata["quarantined"].value == 3
     assert metadata["days"].value == 3
     assert "not valid JSON" in metadata["quarantine_reasons"].value
+    assert metadata["unclaimed_files"].value == "- `email/2026-03-09/sendgrid_export_final.jsonl`"
     connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
     days = connection.execute(
         "select _partition_date, count(*) from raw.email__events group by 1 order by 1"

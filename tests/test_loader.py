@@ -176,6 +176,16 @@ def test_the_same_file_twice_keeps_one_copy_and_quarantines_the_other(warehouse,
     ]
 
 
+def test_a_corrupt_gzip_file_is_quarantined_whole_and_the_rest_loads(warehouse, landing):
+    contract = get_contract("email", "events")
+    _write_jsonl(landing, contract, [_email_event("evt-ok")])
+    folder = landing / contract.channel / DAY.isoformat()
+    (folder / "events-0002.jsonl.gz").write_bytes(gzip.compress(b'{"a": 1}\n')[:-12])
+    result = _load(warehouse, contract, landing)
+    assert (result.loaded, result.quarantined) == (1, 1)
+    assert _quarantine(warehouse, contract) == {0: "unreadable file: EOFError"}
+
+
 def test_gzipped_files_load(warehouse, landing):
     contract = get_contract("email", "events")
     _write_jsonl(landing, contract, [_email_event("evt-gz")], name="events-0001.jsonl.gz")

@@ -14,12 +14,13 @@ import dagster as dg
 from orchestration.ingestion.contracts import Contract, load_contracts
 from orchestration.ingestion.loader import (
     LoadResult,
+    day_dir,
     files_signature,
     load_days,
     loaded_signature,
     raw_table,
 )
-from orchestration.ingestion.reader import files_for, is_day_folder
+from orchestration.ingestion.reader import files_for, is_day_folder, unclaimed_files
 from orchestration.resources import LandingResource, WarehouseResource
 from orchestration.settings import WAREHOUSE_POOL, Settings
 
@@ -113,7 +114,14 @@ def _metadata(result: LoadResult, contract: Contract) -> dict[str, dg.MetadataVa
     return metadata
 
 
-def build_raw_asset(contract: Contract, partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+def build_raw_asset(
+    contract: Contract,
+    partitions: dg.PartitionsDefinition,
+    channel_entities: Sequence[tuple[str, str]] = (),
+) -> dg.AssetsDefinition:
+    """The raw load asset of one contract; ``channel_entities`` are all ``(entity, format)`` of
+    its channel, so files that none of them claims can be reported."""
+
     @dg.asset(
         key=raw_asset_key(contract),
         name=None,
@@ -159,7 +167,22 @@ def build_raw_asset(contract: Contract, partitions: dg.PartitionsDefinition) -> 
                 f"{contract.stream}: no landing files for {len(total.missing_days)} of "
                 f"{len(days)} day(s), e.g. {total.missing_days[0]}"
             )
-        return dg.MaterializeResult(metadata=_metadata(total, contract))
+        metadata = _metadata(total, contract)
+        unclaimed = [
+            path.relative_to(landing.root).as_posix()
+            for day in days
+            for path in unclaimed_files(day_dir(landing.root, contract, day), channel_entities)
+        ]
+        if unclaimed:
+            context.log.warning(
+                f"{len(unclaimed)} file(s) in {contract.channel} landing folders match no "
+                f"contract and were not loaded, e.g. {unclaimed[0]}"
+            )
+            metadata["unclaimed_files"] = dg.MetadataValue.md(
+                "\n".join(f"- `{name}`" for name in unclaimed[:20])
+                + (f"\n- … and {len(unclaimed) - 20} more" if len(unclaimed) > 20 else "")
+            )
+        return dg.MaterializeResult(metadata=metadata)
 
     return _raw_load
 
@@ -179,7 +202,19 @@ def build_raw_assets(
     contracts: Sequence[Contract] | None = None, settings: Settings | None = None
 ) -> list[dg.AssetsDefinition]:
     partitions = daily_partitions(settings)
-    return [build_raw_asset(contract, partitions) for contract in contracts or load_contracts()]
+    contracts = contracts or load_contracts()
+    return [
+        build_raw_asset(
+            contract,
+            partitions,
+            [
+                (other.entity, other.format)
+                for other in contracts
+                if other.channel == contract.channel
+            ],
+        )
+        for contract in contracts
+    ]
 
 
 RAW_SELECTION = dg.AssetSelection.key_prefixes(RAW_PREFIX)

@@ -11,7 +11,7 @@ import csv
 import gzip
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,6 +71,22 @@ def files_for(day_dir: Path, entity: str, file_format: str) -> list[Path]:
         path
         for path in day_dir.iterdir()
         if path.is_file() and claims(path.name, entity, file_format)
+    )
+
+
+def unclaimed_files(day_dir: Path, entities: Sequence[tuple[str, str]]) -> list[Path]:
+    """Files in a landing day folder that none of the channel's ``(entity, format)`` claims.
+
+    They would never load, so they are reported rather than passed over in silence. Hidden files
+    and markers (names starting with ``.`` or ``_``, such as ``_SUCCESS``) are not exports.
+    """
+    if not day_dir.is_dir():
+        return []
+    return sorted(
+        path
+        for path in day_dir.iterdir()
+        if not path.name.startswith((".", "_"))
+        and not any(claims(path.name, entity, file_format) for entity, file_format in entities)
     )
 
 
