@@ -18,6 +18,7 @@ from orchestration.ingestion.assets import (
     build_raw_assets,
     daily_landing_schedule,
     daily_partitions,
+    transaction_chunks,
 )
 from orchestration.ingestion.contracts import get_contract, load_contracts
 from orchestration.resources import LandingResource, WarehouseResource
@@ -211,3 +212,15 @@ def test_writers_wait_for_the_warehouse_lock_instead_of_failing(tmp_path):
         assert connection.execute("select count(*) from t").fetchone() == (1,)
     holder.wait()
     assert waited > 1.0
+
+
+def test_backfill_transactions_are_bounded_by_landing_bytes(tmp_path, monkeypatch):
+    monkeypatch.setattr("orchestration.ingestion.assets.BYTES_PER_TRANSACTION", 100)
+    contract = get_contract("email", "events")
+    days = [date(2026, 3, day) for day in range(1, 6)]
+    for day, size in zip(days, [60, 60, 10, 200, 0], strict=True):
+        folder = tmp_path / "email" / day.isoformat()
+        folder.mkdir(parents=True)
+        (folder / "events.jsonl").write_bytes(b"x" * size)
+    chunks = list(transaction_chunks(tmp_path, contract, days))
+    assert chunks == [days[0:1], days[1:3], days[3:4], days[4:5]]

@@ -8,6 +8,7 @@ import warnings
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import dagster as dg
 
@@ -32,7 +33,9 @@ RAW_PREFIX = "raw"
 #: Dagster's run tags that run a partition range in one run (a single-run backfill).
 PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
 PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
-#: Days loaded in one transaction during a single-run backfill (bounds memory).
+#: A single-run backfill loads days in transactions of at most this many landing bytes (a busy
+#: day may exceed it alone) and at most DAYS_PER_TRANSACTION days: memory stays bounded.
+BYTES_PER_TRANSACTION = 128 * 1024 * 1024
 DAYS_PER_TRANSACTION = 31
 
 
@@ -71,9 +74,27 @@ def _column_schema(contract: Contract) -> dg.TableSchema:
     )
 
 
-def _chunks(days: Sequence[date], size: int) -> Iterator[list[date]]:
-    for start in range(0, len(days), size):
-        yield list(days[start : start + size])
+def _landing_bytes(landing_root: Path, contract: Contract, day: date) -> int:
+    files = files_for(day_dir(landing_root, contract, day), contract.entity, contract.format)
+    return sum(path.stat().st_size for path in files)
+
+
+def transaction_chunks(
+    landing_root: Path, contract: Contract, days: Sequence[date]
+) -> Iterator[list[date]]:
+    """Consecutive days grouped so each group's files stay under ``BYTES_PER_TRANSACTION``."""
+    chunk: list[date] = []
+    size = 0
+    for day in days:
+        day_bytes = _landing_bytes(landing_root, contract, day)
+        too_big = size + day_bytes > BYTES_PER_TRANSACTION
+        if chunk and (too_big or len(chunk) == DAYS_PER_TRANSACTION):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(day)
+        size += day_bytes
+    if chunk:
+        yield chunk
 
 
 def _metadata(result: LoadResult, contract: Contract) -> dict[str, dg.MetadataValue]:
@@ -148,7 +169,7 @@ def build_raw_asset(
         days = sorted(date.fromisoformat(key) for key in context.partition_keys)
         total = LoadResult(stream=contract.stream, days=days)
         with warehouse.connect() as connection:
-            for chunk in _chunks(days, DAYS_PER_TRANSACTION):
+            for chunk in transaction_chunks(landing.root, contract, days):
                 result = load_days(
                     connection,
                     contract,

@@ -261,7 +261,9 @@ def load_days(
     result.lines = len(batch)
 
     ensure_tables(connection, contract)
-    connection.register("_incoming", _incoming_table(batch, partition_dates))
+    incoming = _incoming_table(batch, partition_dates)
+    del batch, partition_dates  # the Arrow copy is all DuckDB needs; free the Python strings
+    connection.register("_incoming", incoming)
     try:
         connection.execute("begin transaction")
         connection.execute(f"create or replace temp table _validated as {_validated_sql(contract)}")
