@@ -16,7 +16,11 @@ _LOCK_MESSAGES = ("Could not set lock", "Conflicting lock")
 
 
 def connect_warehouse(
-    path: Path, *, read_only: bool = False, wait_seconds: float = 120.0
+    path: Path,
+    *,
+    read_only: bool = False,
+    wait_seconds: float = 120.0,
+    memory_limit: str | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Open the warehouse, waiting while another process holds DuckDB's single-writer lock."""
     if not read_only:
@@ -38,6 +42,8 @@ def connect_warehouse(
             delay = min(delay * 2, 2.0)
             continue
         connection.execute("set TimeZone = 'UTC'")
+        if memory_limit:
+            connection.execute("set memory_limit = ?", [memory_limit])
         return connection
 
 
@@ -45,10 +51,13 @@ class WarehouseResource(dg.ConfigurableResource):
     """The embedded DuckDB warehouse file (env CONNECT360_WAREHOUSE)."""
 
     path: str
+    memory_limit: str | None = None
 
     @contextmanager
     def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        connection = connect_warehouse(Path(self.path), read_only=read_only)
+        connection = connect_warehouse(
+            Path(self.path), read_only=read_only, memory_limit=self.memory_limit
+        )
         try:
             yield connection
         finally:
@@ -73,7 +82,9 @@ class LandingResource(dg.ConfigurableResource):
 def default_resources(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:
     settings = settings or Settings.from_env()
     return {
-        "warehouse": WarehouseResource(path=str(settings.warehouse_path)),
+        "warehouse": WarehouseResource(
+            path=str(settings.warehouse_path), memory_limit=settings.loader_memory_limit
+        ),
         "landing": LandingResource(
             path=str(settings.landing_dir), state_path=str(settings.state_dir)
         ),

@@ -29,6 +29,9 @@ class Settings:
     warehouse_path: Path
     state_dir: Path
     partitions_start: date
+    #: DuckDB memory limit for the loader's connection (its buffer pool otherwise keeps freshly
+    #: written blocks up to 80% of RAM); dbt has its own settings in profiles.yml.
+    loader_memory_limit: str
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -40,4 +43,5 @@ class Settings:
             partitions_start=date.fromisoformat(
                 os.environ.get("CONNECT360_PARTITIONS_START") or "2025-01-01"
             ),
+            loader_memory_limit=os.environ.get("CONNECT360_LOADER_MEMORY_LIMIT") or "2GB",
         )
