@@ -179,6 +179,19 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _commit() -> str:
+    """The commit measured, marked ``+changes`` when the working tree differs from it."""
+
+    def git(*arguments: str) -> str:
+        completed = subprocess.run(
+            ["git", *arguments], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+        )
+        return completed.stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    return commit + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
 def _report(arguments: argparse.Namespace, results: list[StageResult]) -> None:
     by_stage = {result.stage: result for result in results}
     floor = by_stage.get("raw_scan_floor")
@@ -186,6 +199,7 @@ def _report(arguments: argparse.Namespace, results: list[StageResult]) -> None:
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "people": arguments.people,
         "days": arguments.days,
+        "commit": _commit(),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "stages": [asdict(result) for result in results],
     }

@@ -254,8 +254,7 @@ def load_days(
         signatures[day] = files_signature(files)
         file_counts[day] = len(files)
         before = len(batch)
-        day_batch = read_files(files, landing_root, contract.format)
-        _extend(batch, day_batch)
+        read_files(files, landing_root, contract.format, batch)
         partition_dates.extend([day] * (len(batch) - before))
         result.files += len(files)
     result.lines = len(batch)
@@ -288,13 +287,6 @@ def load_days(
         for day in result.days:
             write_manifest(state_root, contract, day, signatures[day], result.load_id)
     return result
-
-
-def _extend(batch: ReadBatch, more: ReadBatch) -> None:
-    batch.source_file.extend(more.source_file)
-    batch.source_line.extend(more.source_line)
-    batch.raw_text.extend(more.raw_text)
-    batch.reason.extend(more.reason)
 
 
 def _replace_partitions(

@@ -207,8 +207,11 @@ def _visible(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def read_files(files: list[Path], landing_root: Path, file_format: str) -> ReadBatch:
-    batch = ReadBatch()
+def read_files(
+    files: list[Path], landing_root: Path, file_format: str, batch: ReadBatch | None = None
+) -> ReadBatch:
+    """Read ``files`` into ``batch`` (a new one when not given) and return it."""
+    batch = ReadBatch() if batch is None else batch
     read = read_csv if file_format == "csv" else read_jsonl
     for path in files:
         read(path, path.relative_to(landing_root).as_posix(), batch)
