@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.ingestion.contracts import Contract, get_contract
+from orchestration.ingestion.contracts import Contract, get_contract, load_contracts
 from orchestration.ingestion.loader import LoadResult, load_days, loaded_signature
 
 DAY = date(2026, 3, 10)
@@ -396,3 +396,62 @@ def test_a_segment_call_needs_an_anonymous_or_user_id(warehouse, landing):
         1: "needs anonymousId or userId",
         2: "needs anonymousId or userId",  # userId may be null (Segment sends null)
     }
+
+
+def _wrong_type_value(schema: dict) -> object:
+    """A value of a JSON type the field does not allow."""
+    allowed = schema.get("type", [])
+    allowed = [allowed] if isinstance(allowed, str) else allowed
+    return {"unexpected": "object"} if "object" not in allowed else ["unexpected"]
+
+
+@pytest.mark.parametrize("contract", load_contracts(), ids=lambda contract: contract.stream)
+def test_every_contract_loads_good_records_and_quarantines_bad_ones(warehouse, landing, contract):
+    example = _example(contract)
+    required = [name for name in contract.schema["required"] if name in example]
+    missing_field = required[-1]
+    if contract.format == "csv":
+        columns = list(example)
+        formatted = [name for name in required if contract.schema["properties"][name].get("format")]
+        rows = [
+            example,
+            example | {missing_field: ""},  # an empty cell is an absent field
+            *([example | {formatted[0]: "not-a-value"}] if formatted else []),
+        ]
+        path = _write_csv(landing, contract, rows, columns)
+        with path.open("ab") as handle:
+            handle.write(b"only,two\n")
+            handle.write(",".join(str(v) for v in example.values()).encode() + b"\xff\n")
+        expected = {
+            3: f"{missing_field}: missing required field",
+            **({4: f"{formatted[0]}: not a valid"} if formatted else {}),
+            4 + bool(formatted): "CSV row has 2 cells",
+            5 + bool(formatted): "invalid UTF-8",
+        }
+    else:
+        typed_field = required[0]
+        good = json.dumps(example)
+        lines = [
+            good,
+            good[: len(good) // 2],
+            json.dumps({k: v for k, v in example.items() if k != missing_field}),
+            json.dumps(
+                example
+                | {typed_field: _wrong_type_value(contract.schema["properties"][typed_field])}
+            ),
+            good.encode()[:-1] + b'\xff"}' if good.endswith('"}') else good.encode() + b"\xff",
+        ]
+        _write_jsonl(landing, contract, lines)
+        expected = {
+            2: "not valid JSON",
+            3: f"{missing_field}: missing required field",
+            4: f"{typed_field}: expected",
+            5: "invalid UTF-8",
+        }
+    result = _load(warehouse, contract, landing)
+    reasons = _quarantine(warehouse, contract)
+    assert result.loaded == 1, reasons
+    assert set(reasons) == set(expected)
+    for line, reason in expected.items():
+        assert reason in reasons[line], (line, reasons[line])
+    assert result.quarantined == len(expected)
