@@ -189,7 +189,8 @@ def _commit() -> str:
         return completed.stdout.strip()
 
     commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    return commit + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+    changes = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench")
+    return commit + ("+changes" if changes else "")
 
 
 def _report(arguments: argparse.Namespace, results: list[StageResult]) -> None:
