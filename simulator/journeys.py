@@ -117,6 +117,13 @@ PLATFORMS = ("x", "instagram", "facebook", "tiktok", "trustpilot")
 CAMPAIGN_REACH = {"email": 0.2, "sms": 0.5}
 
 
+def sold_line(product: Product, quantity: int, price: float, percent: int) -> LineItem:
+    """A line as sold: the list price shows as compare-at when sold below it; ``percent`` off."""
+    compare_at = product.price if price < product.price else None
+    discount = round(price * quantity * percent / 100, 2)
+    return LineItem(product.sku, product.name, quantity, price, compare_at, discount)
+
+
 @dataclass
 class Counters:
     """Ids that must be unique across the run; each chunk owns its own number range."""
@@ -707,18 +714,7 @@ class Journey:
         percent = int(code[-2:]) if code else 0
         items = []
         for product, quantity, price in cart:
-            base = product.price
-            compare_at = base if price < base else None
-            items.append(
-                LineItem(
-                    product.sku,
-                    product.name,
-                    quantity,
-                    price,
-                    compare_at,
-                    round(price * quantity * percent / 100, 2),
-                )
-            )
+            items.append(sold_line(product, quantity, price, percent))
         first, last = self.written_name(0.04)
         home = self.p.household
         buyer = Buyer(
@@ -912,17 +908,7 @@ class Journey:
         for product in picks:
             price = self.w.market.price(day, "pos", product.sku)
             quantity = self.rng.randint(1, 2)
-            compare_at = product.price if price < product.price else None
-            items.append(
-                LineItem(
-                    product.sku,
-                    product.name,
-                    quantity,
-                    price,
-                    compare_at,
-                    round(price * quantity * percent / 100, 2),
-                )
-            )
+            items.append(sold_line(product, quantity, price, percent))
         card = self.p.loyalty_card if self.p.loyalty_card and self.rng.random() < 0.8 else ""
         phone = (
             self.written_phone(clean=0.2, junk_rate=0.05, landline=0.3)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from random import Random
 from typing import Any
 
+from simulator.catalog import CRM_COLUMNS
 from simulator.messy import hex_id, uuid4
 from simulator.timefmt import iso_utc
 
@@ -85,32 +86,9 @@ def crm_contact(
     values: dict[str, str], lifecycle_stage: str, created: float, updated: float
 ) -> dict[str, str]:
     """A CRM export row; `values` holds the contact's (messy) personal fields."""
-    row = {column: "" for column in CRM_FIELDS}
+    row = {column: "" for column in CRM_COLUMNS}
     row.update(values)
     row["lifecycle_stage"] = lifecycle_stage
     row["created_at"] = iso_utc(created)
     row["updated_at"] = iso_utc(updated)
     return row
-
-
-CRM_FIELDS = (
-    "crm_id",
-    "first_name",
-    "last_name",
-    "email",
-    "secondary_email",
-    "phone",
-    "mobile_phone",
-    "address_line1",
-    "address_line2",
-    "postal_code",
-    "city",
-    "region",
-    "country_code",
-    "date_of_birth",
-    "lifecycle_stage",
-    "loyalty_card",
-    "account_user_id",
-    "created_at",
-    "updated_at",
-)
