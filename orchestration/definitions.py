@@ -15,13 +15,14 @@ from orchestration.ingestion.contracts import load_contracts
 from orchestration.resources import default_resources
 from orchestration.settings import Settings
 from orchestration.transform.assets import connect360_dbt_assets, dbt_resource
+from orchestration.transform.pseudonym_key import pseudonym_key
 
 settings = Settings.from_env()
 contracts = load_contracts()
 partitions = daily_partitions(settings)
 
 defs = dg.Definitions(
-    assets=[*build_raw_assets(contracts, settings), connect360_dbt_assets],
+    assets=[*build_raw_assets(contracts, settings), pseudonym_key, connect360_dbt_assets],
     jobs=[raw_load_job],
     schedules=[daily_landing_schedule],
     sensors=[build_landing_sensor(contracts, partitions)],

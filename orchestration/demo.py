@@ -26,6 +26,7 @@ from orchestration.ingestion.reader import landing_days
 from orchestration.resources import connect_warehouse, default_resources
 from orchestration.settings import REPO_ROOT, Settings
 from orchestration.transform.assets import connect360_dbt_assets, dbt_resource
+from orchestration.transform.pseudonym_key import pseudonym_key
 from simulator import SimulationConfig, simulate
 
 #: Dagster's console logger at INFO: step events, not every engine event.
@@ -86,11 +87,11 @@ def _load(instance: dg.DagsterInstance, settings: Settings, days: list[str]) -> 
         raise SystemExit("loading the landing directory failed; see the run in `dagster dev`")
 
 
-def _transform(instance: dg.DagsterInstance) -> None:
+def _transform(instance: dg.DagsterInstance, settings: Settings) -> None:
     result = dg.materialize(
-        [connect360_dbt_assets],
+        [pseudonym_key, connect360_dbt_assets],
         instance=instance,
-        resources={"dbt": dbt_resource()},
+        resources={**default_resources(settings), "dbt": dbt_resource()},
         run_config=QUIET_LOGS,
     )
     if not result.success:
@@ -151,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     with dg.DagsterInstance.get() as instance:
         _load(instance, settings, days)
-        _transform(instance)
+        _transform(instance, settings)
     docs = _docs()
     _report(settings, docs, time.perf_counter() - started)
     return 0

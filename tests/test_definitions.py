@@ -59,6 +59,7 @@ def test_asset_keys_are_kept():
         "raw/voice__dispositions",
         "raw/web__events",
         "reference/experiments",
+        "restricted/pseudonym_key",
     }
 
 

@@ -14,6 +14,7 @@ from orchestration.ingestion.assets import PARTITION_RANGE_END_TAG, PARTITION_RA
 from orchestration.ingestion.contracts import load_contracts
 from orchestration.resources import LandingResource, WarehouseResource
 from orchestration.transform.assets import dbt_resource
+from orchestration.transform.pseudonym_key import pseudonym_key
 from simulator import SimulationConfig, simulate
 
 START = date(2026, 2, 1)
@@ -50,10 +51,12 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
                 tags={PARTITION_RANGE_START_TAG: days[0], PARTITION_RANGE_END_TAG: days[-1]},
             )
         assert result.success
+        assert dg.materialize([pseudonym_key], resources=resources).success
         invocation = dbt_resource().cli(["build"], raise_on_error=True).wait()
         (work / "run_results.json").write_text(
             json.dumps(invocation.get_artifact("run_results.json"))
         )
+        (work / "dbt_target").symlink_to(invocation.target_path)
     yield work
 
 
@@ -152,3 +155,11 @@ def test_dbt_source_tests_ran_against_the_raw_tables(pipeline):
     assert len(source_tests) == 2 * len(load_contracts())
     assert set(source_tests.values()) == {"pass"}
     assert statuses["seed.connect360.experiments"] == "success"
+
+
+def test_the_pseudonym_key_appears_in_no_dbt_artifact(pipeline):
+    secret = (pipeline / "state" / "pseudonym.key").read_text().strip()
+    artifacts = [path for path in (pipeline / "dbt_target").rglob("*") if path.is_file()]
+    assert any(path.suffix == ".sql" for path in artifacts)
+    leaking = [path.name for path in artifacts if secret.encode() in path.read_bytes()]
+    assert leaking == []

@@ -21,7 +21,6 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from orchestration.ingestion.assets import RAW_PREFIX
 from orchestration.settings import REPO_ROOT, WAREHOUSE_POOL
 
 
@@ -56,8 +55,12 @@ ManifestPreparer().prepare_if_dev(dbt_project)
 
 class Connect360Translator(DagsterDbtTranslator):
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        # A source table is the asset that writes it (raw loads, the pseudonym key); a model is
+        # keyed by its layer folder and name, e.g. staging/stg_web__events.
         if dbt_resource_props["resource_type"] == "source":
-            return dg.AssetKey([RAW_PREFIX, dbt_resource_props["identifier"]])
+            return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["identifier"]])
+        if dbt_resource_props["resource_type"] == "model":
+            return dg.AssetKey([dbt_resource_props["fqn"][1], dbt_resource_props["name"]])
         return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:

@@ -1,0 +1,32 @@
+{#
+    A pseudonymous key for a personal identifier: a keyed hash, never a bare one, so nobody can
+    recompute it from a guessed email or phone without the key.
+
+    sha256(key || '|' || kind || '|' || value) as lowercase hex, NULL for NULL values.
+    The key is read from restricted.pseudonym_key (written by the Dagster asset
+    restricted/pseudonym_key from CONNECT360_PSEUDONYM_KEY), so it appears in no compiled SQL,
+    log or docs page. `kind` names what the value is ('email', 'phone', 'handle'...), so equal
+    strings of different kinds never share a key; it may also be a SQL expression that yields
+    the kind (a consent subject's type).
+#}
+
+{% macro pseudonymize(expression, kind) -%}
+    {%- set known_kinds = ['email', 'phone', 'handle', 'user_id', 'crm_id', 'anonymous_id'] -%}
+    {%- set kind_sql = "'" ~ kind ~ "'" if kind in known_kinds else kind -%}
+    case
+        when {{ expression }} is not null
+            then {{ adapter.dispatch('keyed_hash', 'connect360')(
+                "(select pseudonym_key from " ~ source('restricted', 'pseudonym_key') ~ ")",
+                kind_sql,
+                expression,
+            ) }}
+    end
+{%- endmacro %}
+
+{% macro default__keyed_hash(key, kind, value) -%}
+    sha2(concat({{ key }}, '|', {{ kind }}, '|', {{ value }}), 256)
+{%- endmacro %}
+
+{% macro duckdb__keyed_hash(key, kind, value) -%}
+    sha256(concat({{ key }}, '|', {{ kind }}, '|', {{ value }}))
+{%- endmacro %}
