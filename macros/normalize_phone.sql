@@ -55,8 +55,5 @@
             else concat({{ code }}, {{ digits }})
         end
     {%- endset -%}
-    case
-        when length({{ international }}) between 8 and 15
-            then concat('+', {{ international }})
-    end
+    nullif(regexp_extract(concat('+', {{ international }}), '^[+][0-9]{8,15}$', 0), '')
 {%- endmacro %}

@@ -2,7 +2,8 @@
     A pseudonymous key for a personal identifier: a keyed hash, never a bare one, so nobody can
     recompute it from a guessed email or phone without the key.
 
-    sha256(key || '|' || kind || '|' || value) as lowercase hex, NULL for NULL values.
+    sha256(key || '|' || kind || '|' || value) as lowercase hex; NULL for NULL values, because
+    both engines' concatenations below return NULL when any part is NULL.
     The key is read from restricted.pseudonym_key (written by the Dagster asset
     restricted/pseudonym_key from CONNECT360_PSEUDONYM_KEY), so it appears in no compiled SQL,
     log or docs page. `kind` names what the value is ('email', 'phone', 'handle'...), so equal
@@ -13,14 +14,11 @@
 {% macro pseudonymize(expression, kind) -%}
     {%- set known_kinds = ['email', 'phone', 'handle', 'user_id', 'crm_id', 'anonymous_id'] -%}
     {%- set kind_sql = "'" ~ kind ~ "'" if kind in known_kinds else kind -%}
-    case
-        when {{ expression }} is not null
-            then {{ adapter.dispatch('keyed_hash', 'connect360')(
-                "(select pseudonym_key from " ~ source('restricted', 'pseudonym_key') ~ ")",
-                kind_sql,
-                expression,
-            ) }}
-    end
+    {{ adapter.dispatch('keyed_hash', 'connect360')(
+        "(select pseudonym_key from " ~ source('restricted', 'pseudonym_key') ~ ")",
+        kind_sql,
+        expression,
+    ) }}
 {%- endmacro %}
 
 {% macro default__keyed_hash(key, kind, value) -%}
@@ -28,5 +26,5 @@
 {%- endmacro %}
 
 {% macro duckdb__keyed_hash(key, kind, value) -%}
-    sha256(concat({{ key }}, '|', {{ kind }}, '|', {{ value }}))
+    sha256({{ key }} || '|' || {{ kind }} || '|' || {{ value }})
 {%- endmacro %}

@@ -164,3 +164,34 @@ def test_the_pseudonym_key_appears_in_no_dbt_artifact(pipeline):
     assert any(path.suffix == ".sql" for path in artifacts)
     leaking = [path.name for path in artifacts if secret.encode() in path.read_bytes()]
     assert leaking == []
+
+
+def test_no_staging_column_holds_a_raw_email_phone_or_handle(pipeline):
+    connection = _connect(pipeline)
+    connection.execute(
+        f"""
+        create temp table personal as
+        select distinct value from (
+            select value from '{pipeline}/truth/identifiers.parquet'
+            where identifier_type in ('email', 'phone', 'social_handle')
+            union all
+            select lower(trim(value)) from '{pipeline}/truth/identifiers.parquet'
+            where identifier_type in ('email', 'social_handle')
+        )
+        where length(value) > 5
+        """
+    )
+    columns = connection.execute(
+        "select table_name, column_name from information_schema.columns "
+        "where table_schema = 'staging' and data_type = 'VARCHAR'"
+    ).fetchall()
+    assert len({table for table, _ in columns}) >= 5
+    leaks = [
+        f"{table}.{column}"
+        for table, column in columns
+        if connection.execute(
+            f'select count(*) from staging."{table}" as model '
+            f'inner join personal on personal.value = model."{column}"'
+        ).fetchone()[0]
+    ]
+    assert leaks == []

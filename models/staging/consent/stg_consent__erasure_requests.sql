@@ -1,0 +1,63 @@
+with
+
+source as (
+    select * from {{ source('consent', 'erasure_requests') }}
+),
+
+renamed as (
+    select
+        record_key as request_id,
+        lower(trim({{ json_text('payload', '$.subject_type') }})) as subject_type,
+        {{ json_text('payload', '$.subject_id') }} as subject_id,
+        case lower(trim({{ json_text('payload', '$.subject_type') }}))
+            when 'email'
+                then {{ normalize_email(json_text('payload', '$.subject_id')) }}
+            when 'phone'
+                then {{ normalize_phone(
+                    json_text('payload', '$.subject_id'),
+                    "'" ~ var('default_phone_region') ~ "'"
+                ) }}
+            else {{ json_text('payload', '$.subject_id') }}
+        end as subject_normalized,
+        {{ json_text('payload', '$.regulation') }} as regulation,
+        {{ json_text('payload', '$.channel') }} as channel,
+        {{ json_bool('payload', '$.verified') }} as is_verified,
+        {{ to_utc(json_text('payload', '$.received_at')) }} as received_at,
+        occurred_at,
+        _partition_date,
+        _loaded_at,
+        _source_file,
+        _source_line
+    from source
+),
+
+deduplicated as (
+    select *
+    from renamed
+    qualify row_number() over (
+        partition by request_id
+        order by _partition_date desc, _source_file desc, _source_line desc
+    ) = 1
+),
+
+final as (
+    select
+        request_id,
+        subject_type,
+        {{ pseudonymize('subject_normalized', 'subject_type') }} as subject_key,
+        case
+            when subject_type in ('user_id', 'crm_id', 'anonymous_id') then subject_id
+        end as subject_id_plain,
+        regulation,
+        channel,
+        is_verified,
+        received_at,
+        occurred_at,
+        _partition_date,
+        _loaded_at,
+        _source_file,
+        _source_line
+    from deduplicated
+)
+
+select * from final

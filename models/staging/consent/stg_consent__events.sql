@@ -1,0 +1,66 @@
+with
+
+source as (
+    select * from {{ source('consent', 'events') }}
+),
+
+renamed as (
+    select
+        record_key as consent_event_id,
+        lower(trim({{ json_text('payload', '$.subject_type') }})) as subject_type,
+        {{ json_text('payload', '$.subject_id') }} as subject_id,
+        case lower(trim({{ json_text('payload', '$.subject_type') }}))
+            when 'email'
+                then {{ normalize_email(json_text('payload', '$.subject_id')) }}
+            when 'phone'
+                then {{ normalize_phone(
+                    json_text('payload', '$.subject_id'),
+                    "'" ~ var('default_phone_region') ~ "'"
+                ) }}
+            else {{ json_text('payload', '$.subject_id') }}
+        end as subject_normalized,
+        {{ json_text('payload', '$.purpose') }} as purpose,
+        {{ json_text('payload', '$.action') }} as action,  -- noqa: RF04
+        {{ json_text('payload', '$.source') }} as source,  -- noqa: RF04
+        {{ json_text('payload', '$.notice_version') }} as notice_version,
+        {{ json_text('payload', '$.jurisdiction') }} as jurisdiction,
+        occurred_at,
+        _partition_date,
+        _loaded_at,
+        _source_file,
+        _source_line
+    from source
+),
+
+deduplicated as (
+    select *
+    from renamed
+    qualify row_number() over (
+        partition by consent_event_id
+        order by _partition_date desc, _source_file desc, _source_line desc
+    ) = 1
+),
+
+final as (
+    select
+        consent_event_id,
+        subject_type,
+        {{ pseudonymize('subject_normalized', 'subject_type') }} as subject_key,
+        case
+            when subject_type in ('user_id', 'crm_id', 'anonymous_id') then subject_id
+        end as subject_id_plain,
+        purpose,
+        action,
+        action = 'opt_in' as is_opt_in,
+        source,
+        notice_version,
+        jurisdiction,
+        occurred_at,
+        _partition_date,
+        _loaded_at,
+        _source_file,
+        _source_line
+    from deduplicated
+)
+
+select * from final

@@ -1,0 +1,64 @@
+{#- Phone numbers without a country code are read in the contact's own country. -#}
+{%- set phone_region = "coalesce(country_code, '" ~ var('default_phone_region') ~ "')" -%}
+
+with
+
+source as (
+    select * from {{ source('crm', 'contacts') }}
+),
+
+renamed as (
+    select
+        record_key,
+        {{ json_text('payload', '$.crm_id') }} as crm_id,
+        {{ json_text('payload', '$.email') }} as email,
+        {{ json_text('payload', '$.secondary_email') }} as secondary_email,
+        {{ json_text('payload', '$.phone') }} as phone,
+        {{ json_text('payload', '$.mobile_phone') }} as mobile_phone,
+        upper(trim({{ json_text('payload', '$.country_code') }})) as country_code,
+        lower(trim({{ json_text('payload', '$.lifecycle_stage') }})) as lifecycle_stage,
+        {{ json_text('payload', '$.loyalty_card') }} as loyalty_card,
+        {{ json_text('payload', '$.account_user_id') }} as account_user_id,
+        {{ to_utc(json_text('payload', '$.created_at')) }} as created_at,
+        {{ to_utc(json_text('payload', '$.updated_at')) }} as updated_at,
+        occurred_at,
+        _partition_date,
+        _loaded_at,
+        _source_file,
+        _source_line
+    from source
+),
+
+deduplicated as (
+    select *
+    from renamed
+    qualify row_number() over (
+        partition by record_key
+        order by _partition_date desc, _source_file desc, _source_line desc
+    ) = 1
+),
+
+final as (
+    select
+        record_key,
+        crm_id,
+        {{ pseudonymize(normalize_email('email'), 'email') }} as email_key,
+        {{ pseudonymize(normalize_email('secondary_email'), 'email') }} as secondary_email_key,
+        {{ pseudonymize(normalize_phone('phone', phone_region), 'phone') }} as phone_key,
+        {{ pseudonymize(normalize_phone('mobile_phone', phone_region), 'phone') }}
+            as mobile_phone_key,
+        country_code,
+        lifecycle_stage,
+        loyalty_card,
+        account_user_id as user_id,
+        created_at,
+        updated_at,
+        occurred_at,
+        _partition_date,
+        _loaded_at,
+        _source_file,
+        _source_line
+    from deduplicated
+)
+
+select * from final

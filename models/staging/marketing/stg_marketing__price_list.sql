@@ -1,0 +1,40 @@
+with
+
+source as (
+    select * from {{ source('marketing', 'price_list') }}
+),
+
+renamed as (
+    select
+        record_key,
+        {{ json_text('payload', '$.channel') }} as channel,
+        {{ json_text('payload', '$.sku') }} as sku,
+        {{ json_text('payload', '$.offer_id') }} as offer_id,
+        {{ json_decimal('payload', '$.list_price', 18, 2) }} as list_price,
+        {{ json_text('payload', '$.currency') }} as currency,
+        {{ json_text('payload', '$.wording_key') }} as wording_key,
+        try_cast({{ json_text('payload', '$.valid_from') }} as date) as valid_from,
+        try_cast(nullif(trim({{ json_text('payload', '$.valid_to') }}), '') as date) as valid_to,
+        {{ to_utc(json_text('payload', '$.published_at')) }} as published_at,
+        occurred_at,
+        _partition_date,
+        _loaded_at,
+        _source_file,
+        _source_line
+    from source
+),
+
+deduplicated as (
+    select *
+    from renamed
+    qualify row_number() over (
+        partition by record_key
+        order by _partition_date desc, _source_file desc, _source_line desc
+    ) = 1
+),
+
+final as (
+    select * from deduplicated
+)
+
+select * from final

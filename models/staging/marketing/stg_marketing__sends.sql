@@ -1,0 +1,73 @@
+with
+
+source as (
+    select * from {{ source('marketing', 'sends') }}
+),
+
+renamed as (
+    select
+        record_key as send_id,
+        {{ json_text('payload', '$.campaign_id') }} as campaign_id,
+        {{ json_text('payload', '$.channel') }} as channel,
+        {{ json_text('payload', '$.purpose') }} as purpose,
+        {{ json_text('payload', '$.recipient.email') }} as recipient_email,
+        {{ json_text('payload', '$.recipient.phone') }} as recipient_phone,
+        {{ json_text('payload', '$.recipient.user_id') }} as user_id,
+        {{ json_text('payload', '$.recipient.crm_id') }} as crm_id,
+        {{ json_text('payload', '$.offer_id') }} as offer_id,
+        {{ json_text('payload', '$.sku') }} as sku,
+        {{ json_decimal('payload', '$.price_quoted', 18, 2) }} as price_quoted,
+        {{ json_text('payload', '$.currency') }} as currency,
+        {{ json_text('payload', '$.discount_code') }} as discount_code,
+        {{ json_decimal('payload', '$.discount_percent', 5, 2) }} as discount_percent,
+        {{ json_text('payload', '$.wording_key') }} as wording_key,
+        {{ json_text('payload', '$.provider_message_id') }} as provider_message_id,
+        {{ to_utc(json_text('payload', '$.sent_at')) }} as sent_at,
+        occurred_at,
+        _partition_date,
+        _loaded_at,
+        _source_file,
+        _source_line
+    from source
+),
+
+deduplicated as (
+    select *
+    from renamed
+    qualify row_number() over (
+        partition by send_id
+        order by _partition_date desc, _source_file desc, _source_line desc
+    ) = 1
+),
+
+final as (
+    select
+        send_id,
+        campaign_id,
+        channel,
+        purpose,
+        {{ pseudonymize(normalize_email('recipient_email'), 'email') }} as recipient_email_key,
+        {{ pseudonymize(
+            normalize_phone('recipient_phone', "'" ~ var('default_phone_region') ~ "'"),
+            'phone'
+        ) }} as recipient_phone_key,
+        user_id,
+        crm_id,
+        offer_id,
+        sku,
+        price_quoted,
+        currency,
+        discount_code,
+        discount_percent,
+        wording_key,
+        provider_message_id,
+        sent_at,
+        occurred_at,
+        _partition_date,
+        _loaded_at,
+        _source_file,
+        _source_line
+    from deduplicated
+)
+
+select * from final

@@ -1,0 +1,38 @@
+with
+
+source as (
+    select * from {{ source('shipping', 'tracking_events') }}
+),
+
+renamed as (
+    select
+        record_key as event_id,
+        {{ json_text('payload', '$.tracking_number') }} as tracking_number,
+        lower(trim({{ json_text('payload', '$.carrier') }})) as carrier,
+        {{ json_text('payload', '$.order_reference') }} as order_reference,
+        {{ json_text('payload', '$.status') }} as status,
+        {{ json_text('payload', '$.status_detail') }} as status_detail,
+        upper(trim({{ json_text('payload', '$.location.country_code') }})) as country_code,
+        {{ to_utc(json_text('payload', '$.estimated_delivery_at')) }} as estimated_delivery_at,
+        occurred_at,
+        _partition_date,
+        _loaded_at,
+        _source_file,
+        _source_line
+    from source
+),
+
+deduplicated as (
+    select *
+    from renamed
+    qualify row_number() over (
+        partition by event_id
+        order by _partition_date desc, _source_file desc, _source_line desc
+    ) = 1
+),
+
+final as (
+    select * from deduplicated
+)
+
+select * from final

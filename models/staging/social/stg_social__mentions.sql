@@ -1,0 +1,56 @@
+with
+
+source as (
+    select * from {{ source('social', 'mentions') }}
+),
+
+renamed as (
+    select
+        record_key as mention_id,
+        lower({{ json_text('payload', '$.platform') }}) as platform,
+        lower({{ json_text('payload', '$.kind') }}) as kind,
+        {{ json_text('payload', '$.handle') }} as handle,
+        {{ json_text('payload', '$.linked_contact.crm_id') }} as crm_id,
+        {{ json_text('payload', '$.linked_contact.email') }} as linked_email,
+        lower({{ json_text('payload', '$.language') }}) as language_code,
+        {{ json_text('payload', '$.in_reply_to_id') }} as in_reply_to_id,
+        coalesce(trim({{ json_text('payload', '$.text') }}), '') != '' as has_text,
+        {{ to_utc(json_text('payload', '$.created_at')) }} as created_at,
+        occurred_at,
+        _partition_date,
+        _loaded_at,
+        _source_file,
+        _source_line
+    from source
+),
+
+deduplicated as (
+    select *
+    from renamed
+    qualify row_number() over (
+        partition by mention_id
+        order by _partition_date desc, _source_file desc, _source_line desc
+    ) = 1
+),
+
+final as (
+    select
+        mention_id,
+        platform,
+        kind,
+        {{ pseudonymize("lower(trim(handle))", 'handle') }} as handle_key,
+        crm_id,
+        {{ pseudonymize(normalize_email('linked_email'), 'email') }} as email_key,
+        language_code,
+        in_reply_to_id,
+        has_text,
+        created_at,
+        occurred_at,
+        _partition_date,
+        _loaded_at,
+        _source_file,
+        _source_line
+    from deduplicated
+)
+
+select * from final
