@@ -23,7 +23,7 @@ dev: install  ## The Dagster UI and daemon (schedules, sensors) on http://127.0.
 lint:  ## ruff and sqlfluff, as the test command runs them
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) sqlfluff lint --processes 2 models macros
+	$(RUN) sqlfluff lint models macros
 
 format:
 	$(RUN) ruff format .

@@ -131,7 +131,7 @@ def _report(settings: Settings, docs: Path, seconds: float) -> None:
         f"  warehouse (DuckDB):   {settings.warehouse_path}\n"
         f"  landing data:         {settings.landing_dir}\n"
         f"  ground truth:         {settings.truth_dir}\n"
-        "  marts:                none published yet (the raw layer is the last stage so far)\n"
+        "  marts:                none published yet (staging views are the last stage so far)\n"
         f"  dbt docs:             {docs}\n"
         f"  landing contracts:    {REPO_ROOT / 'docs' / 'contracts' / 'README.md'}\n"
         "next: `make dev` (dagster dev) and open http://127.0.0.1:3000"

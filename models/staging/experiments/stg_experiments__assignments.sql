@@ -24,12 +24,7 @@ renamed as (
 ),
 
 deduplicated as (
-    select *
-    from renamed
-    qualify row_number() over (
-        partition by assignment_id
-        order by _partition_date desc, _source_file desc, _source_line desc
-    ) = 1
+    {{ latest_landed_copy('renamed', 'assignment_id') }}
 ),
 
 final as (

@@ -10,40 +10,14 @@ source as (
 renamed as (
     select
         record_key as event_id,
-        lower({{ json_text('payload', '$.type') }}) as call_type,
-        {{ json_text('payload', '$.event') }} as event_name,
-        {{ json_text('payload', '$.name') }} as call_name,
-        {{ json_text('payload', '$.anonymousId') }} as anonymous_id,
-        {{ json_text('payload', '$.userId') }} as user_id,
-        {{ json_text('payload', '$.previousId') }} as previous_id,
-        {{ json_text('payload', '$.traits.email') }} as trait_email,
-        {{ json_text('payload', '$.traits.phone') }} as trait_phone,
+        {{ segment_spec_columns('payload') }},
         {{ json_text('payload', '$.context.device.id') }} as device_id,
         lower({{ json_text('payload', '$.context.device.type') }}) as device_type,
         {{ json_text('payload', '$.context.os.name') }} as os_name,
         {{ json_text('payload', '$.context.os.version') }} as os_version,
         {{ json_text('payload', '$.context.app.version') }} as app_version,
-        nullif({{ json_text('payload', '$.context.campaign.source') }}, '') as campaign_source,
-        nullif({{ json_text('payload', '$.context.campaign.medium') }}, '') as campaign_medium,
-        nullif({{ json_text('payload', '$.context.campaign.name') }}, '') as campaign_name,
-        nullif({{ json_text('payload', '$.context.campaign.term') }}, '') as campaign_term,
-        nullif({{ json_text('payload', '$.context.campaign.content') }}, '') as campaign_content,
-        {{ json_text('payload', '$.properties.order_id') }} as order_id,
-        {{ json_text('payload', '$.properties.product_id') }} as product_id,
-        {{ json_text('payload', '$.properties.sku') }} as product_sku,
-        {{ json_int('payload', '$.properties.quantity') }} as quantity,
-        {{ json_decimal('payload', '$.properties.price', 18, 2) }} as price,
-        {{ json_decimal('payload', '$.properties.revenue', 18, 2) }} as revenue,
-        {{ json_decimal('payload', '$.properties.total', 18, 2) }} as order_total,
-        upper({{ json_text('payload', '$.properties.currency') }}) as currency,
-        {{ json_text('payload', '$.properties.experiment_id') }} as experiment_id,
-        {{ json_text('payload', '$.properties.variation_id') }} as variation_id,
-        {{ json_text('payload', '$.context.locale') }} as locale_code,
-        {{ json_text('payload', '$.context.timezone') }} as time_zone,
-        {{ json_text('payload', '$.context.library.name') }} as library_name,
+        {{ segment_spec_context_columns('payload') }},
         occurred_at,
-        {{ to_utc(json_text('payload', '$.sentAt')) }} as sent_at,
-        {{ to_utc(json_text('payload', '$.receivedAt')) }} as received_at,
         _partition_date,
         _loaded_at,
         _source_file,
@@ -52,12 +26,7 @@ renamed as (
 ),
 
 deduplicated as (
-    select *
-    from renamed
-    qualify row_number() over (
-        partition by event_id
-        order by _partition_date desc, _source_file desc, _source_line desc
-    ) = 1
+    {{ latest_landed_copy('renamed', 'event_id') }}
 ),
 
 final as (

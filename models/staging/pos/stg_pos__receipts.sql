@@ -30,12 +30,7 @@ renamed as (
 ),
 
 deduplicated as (
-    select *
-    from renamed
-    qualify row_number() over (
-        partition by record_key
-        order by _partition_date desc, _source_file desc, _source_line desc
-    ) = 1
+    {{ latest_landed_copy('renamed', 'record_key') }}
 ),
 
 final as (
