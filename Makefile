@@ -12,6 +12,8 @@ DAYS ?= 180
 install:  ## Python dependencies (uv, locked) and the dbt manifest
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "uv>=0.5"
 	$(UV) sync --frozen
+	@# DuckDB creates the warehouse file but not its folder.
+	mkdir -p "$$(dirname "$${CONNECT360_WAREHOUSE:-data/warehouse/connect360.duckdb}")"
 	$(RUN) dbt parse --quiet --project-dir . --profiles-dir .
 
 demo: install  ## Simulate demo data and run the whole pipeline on it
