@@ -9,16 +9,10 @@ renamed as (
         record_key as request_id,
         lower(trim({{ json_text('payload', '$.subject_type') }})) as subject_type,
         {{ json_text('payload', '$.subject_id') }} as subject_id,
-        case lower(trim({{ json_text('payload', '$.subject_type') }}))
-            when 'email'
-                then {{ normalize_email(json_text('payload', '$.subject_id')) }}
-            when 'phone'
-                then {{ normalize_phone(
-                    json_text('payload', '$.subject_id'),
-                    "'" ~ var('default_phone_region') ~ "'"
-                ) }}
-            else {{ json_text('payload', '$.subject_id') }}
-        end as subject_normalized,
+        {{ normalize_identifier(
+            "lower(trim(" ~ json_text('payload', '$.subject_type') ~ "))",
+            json_text('payload', '$.subject_id'),
+        ) }} as subject_normalized,
         {{ json_text('payload', '$.regulation') }} as regulation,
         {{ json_text('payload', '$.channel') }} as channel,
         {{ json_bool('payload', '$.verified') }} as is_verified,

@@ -9,16 +9,10 @@ renamed as (
         record_key as consent_event_id,
         lower(trim({{ json_text('payload', '$.subject_type') }})) as subject_type,
         {{ json_text('payload', '$.subject_id') }} as subject_id,
-        case lower(trim({{ json_text('payload', '$.subject_type') }}))
-            when 'email'
-                then {{ normalize_email(json_text('payload', '$.subject_id')) }}
-            when 'phone'
-                then {{ normalize_phone(
-                    json_text('payload', '$.subject_id'),
-                    "'" ~ var('default_phone_region') ~ "'"
-                ) }}
-            else {{ json_text('payload', '$.subject_id') }}
-        end as subject_normalized,
+        {{ normalize_identifier(
+            "lower(trim(" ~ json_text('payload', '$.subject_type') ~ "))",
+            json_text('payload', '$.subject_id'),
+        ) }} as subject_normalized,
         {{ json_text('payload', '$.purpose') }} as purpose,
         {{ json_text('payload', '$.action') }} as action,  -- noqa: RF04
         {{ json_text('payload', '$.source') }} as source,  -- noqa: RF04
