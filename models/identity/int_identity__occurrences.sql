@@ -1,0 +1,146 @@
+{#-
+    Every identifier every source record carries, one row per (record, identifier): the input of
+    the identity graph. Emails, phones and handles are pseudonymous keys from staging; account ids
+    are as the systems issued them. Blocked values (macros/identity_blocklist.sql) are absent.
+
+    Each record names a hub: its strongest identifier (macros/identity_types.sql). The graph
+    links the hub to each of the record's other identifiers, so a record with n identifiers
+    gives n - 1 links instead of n(n - 1)/2, with the same connectivity. A record without any
+    identifier gets one row with a NULL identifier, so the bridge still lists it.
+
+    Sources list their identifiers strongest first; a consent subject's type comes from the row.
+-#}
+{%- set text = dbt.type_string() -%}
+{%- set subject_type_sql = "case when subject_type in ('email', 'phone') then subject_type when subject_type in ('user_id', 'crm_id', 'anonymous_id') then subject_type end" -%}
+{%- set subject_value_sql = "case when subject_type in ('email', 'phone') then subject_key else subject_id_plain end" -%}
+{%- set sources = [
+    {'model': 'stg_web__events', 'key': 'event_id', 'at': 'occurred_at', 'identifiers': [
+        ('user_id', 'user_id'), ('email', 'email_key'), ('phone', 'phone_key'),
+        ('order', 'order_id'), ('anonymous_id', 'anonymous_id'), ('anonymous_id', 'previous_id')]},
+    {'model': 'stg_mobile_app__events', 'key': 'event_id', 'at': 'occurred_at', 'identifiers': [
+        ('user_id', 'user_id'), ('email', 'email_key'), ('phone', 'phone_key'),
+        ('order', 'order_id'), ('anonymous_id', 'anonymous_id'), ('anonymous_id', 'previous_id'),
+        ('device_id', 'device_id')]},
+    {'model': 'stg_email__events', 'key': 'event_id', 'at': 'occurred_at', 'identifiers': [
+        ('email', 'email_key'), ('marketing_send', 'marketing_send_id')]},
+    {'model': 'stg_sms__messages', 'key': 'message_id', 'at': 'occurred_at', 'identifiers': [
+        ('phone', 'customer_phone_key')]},
+    {'model': 'stg_voice__calls', 'key': 'call_id', 'at': 'occurred_at', 'identifiers': [
+        ('phone', 'customer_phone_key'), ('call', 'call_id')]},
+    {'model': 'stg_voice__dispositions', 'key': 'disposition_id', 'at': 'occurred_at', 'identifiers': [
+        ('call', 'call_id')]},
+    {'model': 'stg_chat__conversations', 'key': 'conversation_id', 'at': 'occurred_at', 'identifiers': [
+        ('user_id', 'user_id'), ('chat_contact_id', 'contact_id'), ('email', 'email_key')]},
+    {'model': 'stg_tickets__tickets', 'key': 'record_key', 'at': 'occurred_at', 'identifiers': [
+        ('helpdesk_user_id', 'cast(requester_id as ' ~ text ~ ')'), ('email', 'requester_email_key'),
+        ('phone', 'requester_phone_key')]},
+    {'model': 'stg_orders__orders', 'key': 'record_key', 'at': 'occurred_at', 'identifiers': [
+        ('shop_customer_id', 'cast(customer_id as ' ~ text ~ ')'), ('email', 'email_key'),
+        ('phone', 'phone_key'), ('order', 'cast(order_id as ' ~ text ~ ')'), ('order_name', 'order_name')]},
+    {'model': 'stg_pos__receipts', 'key': 'record_key', 'at': 'occurred_at', 'identifiers': [
+        ('loyalty_card', 'loyalty_card'), ('phone', 'phone_key')]},
+    {'model': 'stg_shipping__tracking_events', 'key': 'event_id', 'at': 'occurred_at', 'identifiers': [
+        ('order_name', 'order_reference')]},
+    {'model': 'stg_surveys__responses', 'key': 'response_id', 'at': 'occurred_at', 'identifiers': [
+        ('user_id', 'user_id'), ('email', 'respondent_email_key'), ('phone', 'respondent_phone_key')]},
+    {'model': 'stg_social__mentions', 'key': 'mention_id', 'at': 'occurred_at', 'identifiers': [
+        ('crm_id', 'crm_id'), ('email', 'email_key'), ('social_handle', 'handle_key')]},
+    {'model': 'stg_crm__contacts', 'key': 'record_key', 'at': 'occurred_at', 'identifiers': [
+        ('user_id', 'user_id'), ('crm_id', 'crm_id'), ('loyalty_card', 'loyalty_card'),
+        ('email', 'email_key'), ('email', 'secondary_email_key'), ('phone', 'mobile_phone_key'),
+        ('phone', 'phone_key')]},
+    {'model': 'stg_marketing__sends', 'key': 'send_id', 'at': 'occurred_at', 'identifiers': [
+        ('user_id', 'user_id'), ('crm_id', 'crm_id'), ('email', 'recipient_email_key'),
+        ('phone', 'recipient_phone_key'), ('marketing_send', 'send_id')]},
+    {'model': 'stg_consent__events', 'key': 'consent_event_id', 'at': 'occurred_at', 'identifiers': [
+        (subject_type_sql, subject_value_sql)]},
+    {'model': 'stg_consent__erasure_requests', 'key': 'request_id', 'at': 'occurred_at', 'identifiers': [
+        (subject_type_sql, subject_value_sql)]},
+    {'model': 'stg_experiments__assignments', 'key': 'assignment_id', 'at': 'occurred_at', 'identifiers': [
+        ("case when subject_type in ('user_id', 'anonymous_id') then subject_type end", 'subject_id')]},
+] -%}
+{%- set known_types = connect360.identity_identifier_types() -%}
+
+{%- for source in sources %}
+{%- set stream = source['model'][4:] %}
+
+{{ 'with ' if loop.first }}{{ stream }}_identifiers as (
+    select
+        '{{ stream }}:' || {{ source['key'] }} as record_id,
+        '{{ stream }}' as source_stream,
+        {{ source['at'] }} as occurred_at
+        {%- for type_sql, value_sql in source['identifiers'] %}
+        {%- set type_expression = "'" ~ type_sql ~ "'" if type_sql in known_types else type_sql %},
+        {{ type_expression }} as type_{{ loop.index }},
+        case
+            when {{ connect360.is_blocked_identifier(value_sql, type_sql) if type_sql in known_types else 'false' }} then null
+            else nullif(trim({{ value_sql }}), '')
+        end as value_{{ loop.index }}
+        {%- endfor %}
+    from {{ ref(source['model']) }}
+),
+
+{{ stream }}_hubs as (
+    select
+        *,
+        case
+            {%- for _ in source['identifiers'] %}
+            when type_{{ loop.index }} is not null and value_{{ loop.index }} is not null then {{ loop.index }}
+            {%- endfor %}
+        end as hub_ordinal
+    from {{ stream }}_identifiers
+),
+
+{{ stream }}_occurrences as (
+    select
+        hubs.record_id,
+        hubs.source_stream,
+        hubs.occurred_at,
+        case slots.ordinal
+            {%- for _ in source['identifiers'] %}
+            when {{ loop.index }} then hubs.type_{{ loop.index }}
+            {%- endfor %}
+        end as identifier_type,
+        case slots.ordinal
+            {%- for _ in source['identifiers'] %}
+            when {{ loop.index }} then hubs.value_{{ loop.index }}
+            {%- endfor %}
+        end as identifier_value,
+        slots.ordinal = hubs.hub_ordinal as is_hub,
+        case hubs.hub_ordinal
+            {%- for _ in source['identifiers'] %}
+            when {{ loop.index }} then {{ connect360.identity_node_id('hubs.type_' ~ loop.index, 'hubs.value_' ~ loop.index) }}
+            {%- endfor %}
+        end as hub_node_id
+    from {{ stream }}_hubs as hubs
+    cross join (
+        values {% for _ in range(source['identifiers'] | length + 1) %}({{ loop.index0 }}){{ ', ' if not loop.last }}{% endfor %}
+    ) as slots (ordinal)
+    where
+        (slots.ordinal = 0 and hubs.hub_ordinal is null)
+        {%- for _ in source['identifiers'] %}
+        or (slots.ordinal = {{ loop.index }} and hubs.type_{{ loop.index }} is not null and hubs.value_{{ loop.index }} is not null)
+        {%- endfor %}
+){{ ',' if not loop.last }}
+{%- endfor %}
+
+, unioned as (
+    {%- for source in sources %}
+    select * from {{ source['model'][4:] }}_occurrences
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+)
+
+select
+    record_id,
+    source_stream,
+    occurred_at,
+    identifier_type,
+    identifier_value,
+    {{ connect360.identifier_priority('identifier_type') }} as identifier_priority,
+    {{ connect360.identity_node_id('identifier_type', 'identifier_value') }} as node_id,
+    coalesce(is_hub, false) as is_hub,
+    hub_node_id
+from unioned

@@ -1,0 +1,54 @@
+{#-
+    The traits of a Segment identify call (or any call that carries traits): name, email and
+    phone. Phones without a country code are read in the country of the device's locale, like
+    stg_mobile_app__events does. Only calls with traits are read: the others carry nothing personal,
+    and they are nearly all of the stream.
+-#}
+{%- set phone_region = "coalesce(nullif(upper(split_part(locale_code, '-', 2)), ''), '"
+    ~ var('default_phone_region') ~ "')" -%}
+
+with
+
+source as (
+    select * from {{ source('mobile_app', 'events') }}
+),
+
+renamed as (
+    select
+        record_key,
+        {{ json_text('payload', '$.traits.first_name') }} as first_name,
+        {{ json_text('payload', '$.traits.last_name') }} as last_name,
+        {{ json_text('payload', '$.traits.email') }} as email,
+        {{ json_text('payload', '$.traits.phone') }} as phone,
+        {{ json_text('payload', '$.context.locale') }} as locale_code,
+        occurred_at,
+        _partition_date,
+        _source_file,
+        _source_line
+    from source
+    where {{ json_text('payload', '$.traits') }} is not null
+),
+
+deduplicated as (
+    {{ latest_landed_copy('renamed', 'record_key') }}
+),
+
+final as (
+    select
+        concat('mobile_app__events:', record_key) as record_id,
+        'mobile_app__events' as source,
+        record_key,
+        occurred_at,
+        {{ normalize_name('first_name') }} as first_name,
+        {{ normalize_name('last_name') }} as last_name,
+        cast(null as date) as date_of_birth,
+        cast(null as string) as address_line,
+        cast(null as string) as postal_code,
+        cast(null as string) as city,
+        cast(null as string) as country_code,
+        {{ normalize_email('email') }} as email,
+        {{ normalize_phone('phone', phone_region) }} as phone
+    from deduplicated
+)
+
+select * from final
