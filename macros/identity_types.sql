@@ -6,25 +6,29 @@
     priority p never joins two sets that hold different values of a `limited` type stronger than
     p (two different CRM ids are never joined by a shared phone; a user account may join two CRM
     contacts). `limited` types are the ones a person has only one of.
+    `joins_profiles` says whether a link of the type may join two known profiles (sets that
+    each hold a limited identifier, even of different types): an email may join a shop
+    customer to a user account, but a phone (a household landline), a cookie or a device (a
+    shared tablet) only attaches records that are not yet anyone's.
     Override with the dbt var `identity_identifier_types` (same shape).
 #}
 {% macro default_identity_identifier_types() -%}
     {{ return({
-        'user_id': {'priority': 1, 'limited': true},
-        'crm_id': {'priority': 2, 'limited': true},
-        'shop_customer_id': {'priority': 3, 'limited': true},
-        'helpdesk_user_id': {'priority': 4, 'limited': true},
-        'chat_contact_id': {'priority': 4, 'limited': true},
-        'loyalty_card': {'priority': 5, 'limited': true},
-        'email': {'priority': 6, 'limited': false},
-        'phone': {'priority': 7, 'limited': false},
-        'social_handle': {'priority': 8, 'limited': false},
-        'order': {'priority': 9, 'limited': false},
-        'order_name': {'priority': 9, 'limited': false},
-        'marketing_send': {'priority': 9, 'limited': false},
-        'call': {'priority': 9, 'limited': false},
-        'anonymous_id': {'priority': 10, 'limited': false},
-        'device_id': {'priority': 11, 'limited': false},
+        'user_id': {'priority': 1, 'limited': true, 'joins_profiles': true},
+        'crm_id': {'priority': 2, 'limited': true, 'joins_profiles': true},
+        'shop_customer_id': {'priority': 3, 'limited': true, 'joins_profiles': true},
+        'helpdesk_user_id': {'priority': 4, 'limited': true, 'joins_profiles': true},
+        'chat_contact_id': {'priority': 4, 'limited': true, 'joins_profiles': true},
+        'loyalty_card': {'priority': 5, 'limited': true, 'joins_profiles': true},
+        'email': {'priority': 6, 'limited': false, 'joins_profiles': true},
+        'phone': {'priority': 7, 'limited': false, 'joins_profiles': false},
+        'social_handle': {'priority': 8, 'limited': false, 'joins_profiles': false},
+        'order': {'priority': 9, 'limited': false, 'joins_profiles': true},
+        'order_name': {'priority': 9, 'limited': false, 'joins_profiles': true},
+        'marketing_send': {'priority': 9, 'limited': false, 'joins_profiles': true},
+        'call': {'priority': 9, 'limited': false, 'joins_profiles': true},
+        'anonymous_id': {'priority': 10, 'limited': false, 'joins_profiles': false},
+        'device_id': {'priority': 11, 'limited': false, 'joins_profiles': false},
     }) }}
 {%- endmacro %}
 
@@ -66,4 +70,15 @@
     {%- endfor %}
         else false
     end
+{%- endmacro %}
+
+{#- The tiers (priorities) at which some type may not join two known profiles. -#}
+{% macro identity_tiers_not_joining_profiles() -%}
+    {%- set tiers = [] -%}
+    {%- for name, spec in connect360.identity_identifier_types().items() -%}
+        {%- if not spec.get('joins_profiles', true) and spec['priority'] not in tiers -%}
+            {%- do tiers.append(spec['priority']) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(tiers | sort) }}
 {%- endmacro %}

@@ -1,28 +1,60 @@
 {#
     Reading fields of a landed record's JSON payload, the same way on every engine.
     Paths are JSONPath strings: '$.context.page.url', '$."smtp-id"'.
-    DuckDB reads JSON natively; the default (Spark, Databricks) uses get_json_object.
+    DuckDB reads JSON natively; the default (Spark, Databricks) uses get_json_object, whose paths
+    write quoted names as ['smtp-id'].
 #}
+
+{#- A path as a string literal in get_json_object's dialect: $."smtp-id" becomes $['smtp-id']. -#}
+{% macro spark_json_path(path) -%}
+    {{ return("'" ~ modules.re.sub('[.]"([^"]*)"', "[\\\\'\\1\\\\']", path) ~ "'") }}
+{%- endmacro %}
 
 {% macro json_text(column, path) -%}
     {{ return(adapter.dispatch('json_text', 'connect360')(column, path)) }}
 {%- endmacro %}
 
 {% macro default__json_text(column, path) -%}
-    get_json_object({{ column }}, '{{ path }}')
+    get_json_object({{ column }}, {{ connect360.spark_json_path(path) }})
 {%- endmacro %}
 
 {% macro duckdb__json_text(column, path) -%}
     json_extract_string({{ column }}, '{{ path }}')
 {%- endmacro %}
 
-{#- The JSON text of an array or object, kept whole for a later layer to unnest. -#}
+{#-
+    The JSON text of an array or object, kept whole for a later layer to unnest. A path with one
+    [*] ('$.tags[*].name') gives the array of what each element has at the rest of the path,
+    written as DuckDB writes a list: '["a", "b"]', '[]' when there is none.
+-#}
 {% macro json_array_text(column, path) -%}
     {{ return(adapter.dispatch('json_array_text', 'connect360')(column, path)) }}
 {%- endmacro %}
 
+{#-
+    get_json_object alone cannot do [*]: it writes a single match without the brackets. So each
+    element of the array is read on its own, wrapped as a one-element array so that the match
+    keeps its JSON quoting. JSON nulls are left out, as get_json_object leaves them out.
+-#}
 {% macro default__json_array_text(column, path) -%}
-    get_json_object({{ column }}, '{{ path }}')
+    {%- if '[*]' not in path -%}
+        get_json_object({{ column }}, {{ connect360.spark_json_path(path) }})
+    {%- else -%}
+        {%- set array_path, element_path = path.split('[*]', 1) -%}
+        {%- if element_path == '' or '[*]' in element_path -%}
+            {{ exceptions.raise_compiler_error(
+                "json_array_text: one [*] followed by a field path is supported, not " ~ path
+            ) }}
+        {%- endif -%}
+        {%- set elements = "from_json(get_json_object(" ~ column ~ ", "
+            ~ connect360.spark_json_path(array_path) ~ "), 'array<string>')" -%}
+        concat('[', array_join(transform(
+            coalesce({{ elements }}, array()),
+            json_element -> get_json_object(
+                concat('[', json_element, ']'), {{ connect360.spark_json_path('$[*]' ~ element_path) }}
+            )
+        ), ', '), ']')
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro duckdb__json_array_text(column, path) -%}

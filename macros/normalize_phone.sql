@@ -39,6 +39,10 @@
 {%- endmacro %}
 
 {% macro normalize_phone(expression, region) -%}
+    {{ return(adapter.dispatch('normalize_phone', 'connect360')(expression, region)) }}
+{%- endmacro %}
+
+{% macro duckdb__normalize_phone(expression, region) -%}
     {%- set written = "replace(trim(" ~ expression ~ "), '(0)', '')" -%}
     {%- set digits = connect360.digits_only(written) -%}
     {%- set code = connect360.calling_code(region) -%}
@@ -56,4 +60,35 @@
         end
     {%- endset -%}
     nullif(regexp_extract(concat('+', {{ international }}), '^[+][0-9]{8,15}$', 0), '')
+{%- endmacro %}
+
+{#-
+    The same rules on Spark (Databricks), with the digits and the calling code computed once and
+    bound to a lambda: written out in full, a few phones make a view's SQL longer than the Hive
+    metastore keeps (32,700 characters in its Derby schema). A region outside the list adds no
+    calling code, as DuckDB's concat (which skips NULLs) does.
+-#}
+{% macro default__normalize_phone(expression, region) -%}
+    {%- set written = "replace(trim(" ~ expression ~ "), '(0)', '')" -%}
+    transform(
+        array(named_struct(
+            'is_international', {{ written }} like '+%',
+            'digits', {{ connect360.digits_only(written) }},
+            'code', coalesce({{ connect360.calling_code(region) }}, '')
+        )),
+        phone_parts -> nullif(regexp_extract(concat('+', case
+            when phone_parts.is_international then phone_parts.digits
+            when phone_parts.digits like '00%' then substr(phone_parts.digits, 3)
+            when phone_parts.code = '1' and phone_parts.digits like '011%'
+                then substr(phone_parts.digits, 4)
+            when phone_parts.code = '1' and length(phone_parts.digits) = 11
+                and phone_parts.digits like '1%' then phone_parts.digits
+            when phone_parts.code = '1' and length(phone_parts.digits) = 10
+                then concat('1', phone_parts.digits)
+            when phone_parts.code = '1' then null
+            when phone_parts.digits like '0%'
+                then concat(phone_parts.code, substr(phone_parts.digits, 2))
+            else concat(phone_parts.code, phone_parts.digits)
+        end), '^[+][0-9]{8,15}$', 0), '')
+    )[0]
 {%- endmacro %}

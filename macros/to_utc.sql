@@ -26,15 +26,26 @@
     end
 {%- endmacro %}
 
+{#-
+    Spark (Databricks) reads ISO 8601 with an offset by casting, like DuckDB; RFC 2822 with a
+    pattern, after dropping the day name (Spark parses no day names). Regular expressions have no
+    backslashes: Spark's string literals would unescape them.
+-#}
 {% macro default__to_utc(expression) -%}
     {%- set value = 'trim(' ~ expression ~ ')' -%}
+    {%- set normalized = "regexp_replace(regexp_replace(" ~ value
+        ~ ", ' *(GMT|UTC)$', ' +0000'), 'z$', 'Z')" -%}
     case
-        when {{ value }} rlike '^[0-9]{9,10}$' then timestamp_seconds(cast({{ value }} as bigint))
+        when {{ value }} rlike '^[0-9]{9,10}([.][0-9]+)?$'
+            then timestamp_seconds(cast({{ value }} as decimal(20, 6)))
         when {{ value }} rlike '^[0-9]{12,13}$' then timestamp_millis(cast({{ value }} as bigint))
-        else coalesce(
-            to_timestamp({{ value }}),
-            to_timestamp({{ value }}, 'EEE, dd MMM yyyy HH:mm:ss Z'),
-            to_timestamp({{ value }}, 'dd MMM yyyy HH:mm:ss Z')
-        )
+        when {{ value }} rlike '([Zz]|[+-][0-9]{2}(:?[0-9]{2})?| (GMT|UTC))$'
+            then coalesce(
+                try_cast({{ normalized }} as timestamp),
+                try_to_timestamp(
+                    regexp_replace({{ normalized }}, '^[A-Za-z]{3}, *', ''), 'd MMM yyyy HH:mm:ss Z'
+                )
+            )
+        else try_cast({{ value }} as timestamp)
     end
 {%- endmacro %}

@@ -192,6 +192,7 @@ class Journey:
         self.web_anonymous_id = uuid4(rng)
         self.device: Device | None = None
         self.identified_ids: set[str] = set()
+        self.login_pending = False
         self.ip = self._ip()
         self.contact_id = hex_id(rng, 24)
         self.requester_id = 400_000_000_000 + scramble(person.index, world.salt + 5, 36)
@@ -473,6 +474,9 @@ class Journey:
         self.note("anonymous_id", anonymous_id, shared=self._is_shared_anonymous(anonymous_id))
         locale = f"{LANGUAGE[self.p.country]}-{self.p.country}"
         logged_in = self.signed_up is not None and self.signed_up < ts and self.rng.random() < 0.7
+        # Logged in on a browser or install that never identified: the session opens with the
+        # login, and a login is an identify call.
+        self.login_pending = logged_in and anonymous_id not in self.identified_ids
         visit = Visit(
             channel,
             anonymous_id,
@@ -522,7 +526,7 @@ class Journey:
             self.signed_up is not None
             and self.signed_up < ts
             and visit.user_id is None
-            and self.rng.random() < 0.5
+            and (self.login_pending or self.rng.random() < 0.5)
         ):
             visit.tick(self.rng, 20)
             visit.user_id = self.p.user_id

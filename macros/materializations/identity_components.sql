@@ -12,6 +12,8 @@
          whose number grows with the logarithm of the component size, not its diameter;
       3. a joined set that still holds conflicting values, or that outgrows
          `max_component_size` nodes, is not joined at this tier: its links are reported.
+    At the tiers listed in `tiers_not_joining_profiles` (phones, cookies, devices), steps 1 and
+    3 also refuse to join two known profiles: sets that each hold any limited identifier.
 
     Every statement is plain SQL that DuckDB and Spark both run; the loop runs in Jinja. The
     result has one row per linked node: its component (the smallest node id in it) and, for a
@@ -26,6 +28,7 @@
     {%- set existing_relation = load_cached_relation(this) -%}
     {%- set max_size = config.get('max_component_size', 5000) | int -%}
     {%- set max_rounds = config.get('max_rounds', 60) | int -%}
+    {%- set not_joining = config.get('tiers_not_joining_profiles', []) -%}
     {%- set run_id = modules.datetime.datetime.utcnow().strftime('%Y-%m-%dT%H:%M:%S') -%}
 
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
@@ -41,7 +44,7 @@
     {%- set tiers = connect360.identity_scalar_list("select distinct tier from " ~ links ~ " order by tier") -%}
     {%- set figures = [] -%}
     {%- for tier in tiers -%}
-        {%- do figures.append(connect360.identity_add_tier(links, labels, rejected, tier | int, max_size, max_rounds)) -%}
+        {%- do figures.append(connect360.identity_add_tier(links, labels, rejected, tier | int, max_size, max_rounds, (tier | int) in not_joining)) -%}
     {%- endfor -%}
 
     {%- set final_sql -%}
@@ -152,7 +155,7 @@
 
 
 {#- One tier: refuse ambiguous bridges, join sets, undo joins that conflict or grow too big. -#}
-{% macro identity_add_tier(links, labels, rejected, tier, max_size, max_rounds) -%}
+{% macro identity_add_tier(links, labels, rejected, tier, max_size, max_rounds, keep_profiles_apart) -%}
     {%- set edges = connect360.identity_work_relation('tier_edges') -%}
     {%- set stronger = connect360.identity_work_relation('tier_limited') -%}
     {%- set refused = connect360.identity_work_relation('tier_refused') -%}
@@ -169,10 +172,12 @@
         where links.tier = " ~ tier) %}
     {%- set link_count = connect360.identity_scalar("select count(*) from " ~ edges) -%}
 
-    {#- The values of limited types stronger than this tier, per set. -#}
+    {#- The values of limited types stronger than this tier, per set; at a tier that keeps known
+        profiles apart, any limited value, all counted as one kind ('profile'). -#}
     {% do connect360.identity_create(stronger, "
         select label, node_type, node_id from " ~ labels ~ "
-        where node_limited = 1 and node_priority < " ~ tier) %}
+        where node_limited = 1 and node_priority < " ~ tier
+        ~ (" union all select distinct label, 'profile', label from " ~ labels ~ " where node_limited = 1" if keep_profiles_apart else "")) %}
 
     {#- 1. A bridge touching sets with different values of one stronger limited type. -#}
     {% do connect360.identity_create(refused, "

@@ -2,7 +2,14 @@
     The links of the identity graph: each record's hub to each of its other identifiers, once
     per pair, with the evidence behind it. A link is as strong as its weaker end: `tier` is the
     priority of that end, and the graph adds links tier by tier, strongest first.
+
+    With the var `identity_probabilistic_matching` (default true), the matches of the
+    probabilistic step join as links between the two records' hubs, at the weakest tier; a
+    matched record without any identifier takes part as a node of type `record`.
 -#}
+{%- set matches = source('identity', 'probabilistic_edges') -%}
+{%- set use_matches = var('identity_probabilistic_matching', true) and load_relation(matches) is not none -%}
+{%- set match_tier = var('identity_probabilistic_tier', 12) -%}
 with occurrences as (
     select * from {{ ref('int_identity__occurrences') }}
     where not is_hub and node_id is not null and node_id <> hub_node_id
@@ -16,6 +23,30 @@ hubs as (
     from {{ ref('int_identity__occurrences') }}
     where is_hub
 )
+
+{%- if use_matches %}
+, record_hubs as (
+    select
+        record_id,
+        coalesce(hub_node_id, {{ connect360.identity_node_id("'record'", 'record_id') }}) as node_id,
+        coalesce(identifier_type, 'record') as identifier_type
+    from {{ ref('int_identity__occurrences') }}
+    where is_hub or hub_node_id is null
+),
+
+matched as (
+    select
+        left_hub.node_id as source_node,
+        left_hub.identifier_type as source_type,
+        right_hub.node_id as target_node,
+        right_hub.identifier_type as target_type,
+        matches.record_id_l as example_record_id
+    from {{ matches }} as matches
+    inner join record_hubs as left_hub on matches.record_id_l = left_hub.record_id
+    inner join record_hubs as right_hub on matches.record_id_r = right_hub.record_id
+    where left_hub.node_id <> right_hub.node_id
+)
+{%- endif %}
 
 select
     occurrences.hub_node_id as source_node,
@@ -34,3 +65,24 @@ select
 from occurrences
 inner join hubs on occurrences.hub_node_id = hubs.node_id
 group by 1, 2, 3, 4, 5, 6, 7, 8, 9
+{%- if use_matches %}
+
+union all
+
+select
+    source_node,
+    source_type,
+    coalesce({{ connect360.identifier_priority('source_type') }}, {{ match_tier }}) as source_priority,
+    {{ connect360.identifier_is_limited('source_type') }} as source_limited,
+    target_node,
+    target_type,
+    coalesce({{ connect360.identifier_priority('target_type') }}, {{ match_tier }}) as target_priority,
+    {{ connect360.identifier_is_limited('target_type') }} as target_limited,
+    {{ match_tier }} as tier,
+    min(example_record_id) as example_record_id,
+    count(*) as records,
+    cast(null as timestamp) as first_seen_at,
+    cast(null as timestamp) as last_seen_at
+from matched
+group by 1, 2, 3, 4, 5, 6, 7, 8, 9
+{%- endif %}

@@ -1,0 +1,21 @@
+{#-
+    Every source record and the customer it belongs to, through its hub identifier (its
+    strongest one), or as a matched record of its own. A record without any usable identifier
+    that no probabilistic match attached has no customer: `resolution` says
+    so, and the record stays countable.
+-#}
+select
+    occurrences.record_id,
+    occurrences.source_stream,
+    occurrences.occurred_at,
+    customer_ids.customer_id,
+    occurrences.identifier_type as resolved_by,
+    case when customer_ids.customer_id is null then 'no identifier' else 'resolved' end as resolution
+from {{ ref('int_identity__occurrences') }} as occurrences
+left join {{ ref('int_identity__customer_ids') }} as customer_ids
+    on
+        coalesce(
+            occurrences.hub_node_id,
+            {{ connect360.identity_node_id("'record'", 'occurrences.record_id') }}
+        ) = customer_ids.node_id
+where occurrences.is_hub or occurrences.hub_node_id is null

@@ -1,0 +1,240 @@
+"""How well identity resolution matches the simulator's ground truth: ``make accuracy``.
+
+Each source record the truth attributes to a person is compared with the customer the bridge
+(``identity.int_identity__record_customers``) gives it:
+
+- pairwise precision: of the record pairs put in one customer, the share that belong to one
+  person; pairwise recall: of the record pairs of one person, the share put in one customer;
+- people wrongly split (their records are in more than one customer) and wrongly merged (they
+  share a customer with somebody else);
+- records the pipeline could not attribute because they carry no usable identifier (a cash
+  receipt, a call from a blocked number) are counted apart, not paired;
+- linkable recall: recall over the pairs the data can support at all. Two records of one
+  person are linkable when a chain of the person's own records, each sharing an identifier
+  with the next, joins them. A cookie that never meets a login, or a support request from an
+  address used nowhere else, is the same person in the truth but not in any data; the
+  `recall_ceiling` is the share of a person's pairs that are linkable.
+
+With ``--build``, the identity models are rebuilt first, with and without the probabilistic
+matching step, and both results are reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from orchestration.settings import REPO_ROOT, Settings
+from orchestration.transform.assets import dbt_executable
+
+BRIDGE = "identity.int_identity__record_customers"
+
+
+def measure(warehouse: Path, truth: Path) -> dict[str, object]:
+    """The accuracy figures of the warehouse's current bridge against the truth folder."""
+    connection = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        connection.execute(
+            f"""
+            create temp table judged as
+            select truth.person_id, bridge.customer_id
+            from read_parquet('{truth}/records*.parquet') as truth
+            inner join {BRIDGE} as bridge
+                on bridge.record_id
+                    = truth.channel || '__' || truth.entity || ':' || truth.record_key
+            where truth.person_id is not null
+            """
+        )
+        connection.execute(
+            f"""
+            create temp table judged_records as
+            select bridge.record_id, truth.person_id, bridge.customer_id, hubs.hub_node_id
+            from read_parquet('{truth}/records*.parquet') as truth
+            inner join {BRIDGE} as bridge
+                on bridge.record_id
+                    = truth.channel || '__' || truth.entity || ':' || truth.record_key
+            inner join (
+                select record_id, hub_node_id from identity.int_identity__occurrences
+                where is_hub or hub_node_id is null
+            ) as hubs on hubs.record_id = bridge.record_id
+            where truth.person_id is not null
+            """
+        )
+        (records, unattributed) = connection.execute(
+            "select count(*), count(*) filter (where customer_id is null) from judged"
+        ).fetchone()
+        precision, recall, split, merged, people, customers = connection.execute(
+            """
+            with attributed as (select * from judged where customer_id is not null),
+            cells as (
+                select person_id, customer_id, count(*) as n from attributed group by all
+            ),
+            together as (select sum(n * (n - 1) / 2) as pairs from cells),
+            by_customer as (
+                select sum(n * (n - 1) / 2) as pairs from (
+                    select customer_id, count(*) as n from attributed group by customer_id
+                )
+            ),
+            by_person as (
+                select sum(n * (n - 1) / 2) as pairs from (
+                    select person_id, count(*) as n from attributed group by person_id
+                )
+            ),
+            mixed_customers as (
+                select customer_id from cells group by customer_id having count(*) > 1
+            )
+            select
+                together.pairs / nullif(by_customer.pairs, 0),
+                together.pairs / nullif(by_person.pairs, 0),
+                (select count(*) from (
+                    select person_id from cells group by person_id having count(*) > 1
+                )),
+                (select count(distinct person_id) from cells
+                    where customer_id in (select customer_id from mixed_customers)),
+                (select count(distinct person_id) from cells),
+                (select count(distinct customer_id) from cells)
+            from together, by_customer, by_person
+            """
+        ).fetchone()
+        linkable_recall, ceiling = _linkable_recall(connection)
+    finally:
+        connection.close()
+    return {
+        "records": records,
+        "unattributed_records": unattributed,
+        "pairwise_precision": round(float(precision or 0), 6),
+        "pairwise_recall": round(float(recall or 0), 6),
+        "people": people,
+        "customers": customers,
+        "people_wrongly_split": split,
+        "people_wrongly_merged": merged,
+        "linkable_recall": round(linkable_recall, 6),
+        "recall_ceiling": round(ceiling, 6),
+    }
+
+
+def _linkable_recall(connection: duckdb.DuckDBPyConnection) -> tuple[float, float]:
+    """Recall over the pairs a chain of the person's own shared identifiers joins (see above)."""
+    connection.execute(
+        """
+        create temp table person_links as
+        select distinct
+            judged_records.person_id, occurrences.hub_node_id as a, occurrences.node_id as b
+        from identity.int_identity__occurrences as occurrences
+        inner join judged_records using (record_id)
+        where not occurrences.is_hub and occurrences.node_id is not null
+            and occurrences.node_id <> occurrences.hub_node_id
+        """
+    )
+    connection.execute(
+        """
+        create temp table adjacent as
+        select person_id, a as node, b as neighbour from person_links
+        union all
+        select person_id, b, a from person_links
+        """
+    )
+    connection.execute(
+        """
+        create temp table labels as
+        select distinct person_id, node, node as label from adjacent
+        """
+    )
+    while True:  # Label propagation: a person's graph is small, so few rounds.
+        connection.execute(
+            """
+            create or replace temp table next_labels as
+            select labels.person_id, labels.node,
+                least(labels.label, coalesce(min(theirs.label), labels.label)) as label
+            from labels
+            left join adjacent using (person_id, node)
+            left join labels as theirs
+                on theirs.person_id = adjacent.person_id and theirs.node = adjacent.neighbour
+            group by labels.person_id, labels.node, labels.label
+            """
+        )
+        (changed,) = connection.execute(
+            """
+            select count(*) from next_labels inner join labels using (person_id, node)
+            where next_labels.label <> labels.label
+            """
+        ).fetchone()
+        connection.execute("create or replace temp table labels as select * from next_labels")
+        if changed == 0:
+            break
+    linkable, supported, everything = connection.execute(
+        """
+        with placed as (
+            select judged_records.person_id, judged_records.customer_id,
+                coalesce(labels.label, judged_records.hub_node_id) as cluster
+            from judged_records
+            left join labels
+                on labels.person_id = judged_records.person_id
+                and labels.node = judged_records.hub_node_id
+            where judged_records.customer_id is not null
+        ),
+        pairs as (
+            select
+                sum(n * (n - 1) / 2) filter (where level = 'both') as both_pairs,
+                sum(n * (n - 1) / 2) filter (where level = 'cluster') as cluster_pairs,
+                sum(n * (n - 1) / 2) filter (where level = 'person') as person_pairs
+            from (
+                select 'both' as level, count(*) as n from placed
+                group by person_id, cluster, customer_id
+                union all
+                select 'cluster', count(*) from placed group by person_id, cluster
+                union all
+                select 'person', count(*) from placed group by person_id
+            )
+        )
+        select both_pairs, cluster_pairs, person_pairs from pairs
+        """
+    ).fetchone()
+    return float(linkable) / float(supported), float(supported) / float(everything)
+
+
+def _rebuild_identity(probabilistic: bool, env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [dbt_executable(), "build", "--select", "identity", "--quiet",
+         "--vars", json.dumps({"identity_probabilistic_matching": probabilistic})],
+        cwd=REPO_ROOT, env=env, check=True,
+    )  # fmt: skip
+    return time.perf_counter() - started
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--warehouse", type=Path, help="default: CONNECT360_WAREHOUSE")
+    parser.add_argument("--truth", type=Path, help="default: CONNECT360_TRUTH_DIR")
+    parser.add_argument(
+        "--build",
+        action="store_true",
+        help="rebuild the identity models with and without probabilistic matching first",
+    )
+    arguments = parser.parse_args(argv)
+    settings = Settings.from_env()
+    warehouse = arguments.warehouse or settings.warehouse_path_path
+    truth = arguments.truth or settings.truth_dir
+    env = os.environ | {"CONNECT360_WAREHOUSE": str(warehouse)}
+    runs = [(False, True), (True, True)] if arguments.build else [(None, False)]
+    results = []
+    for probabilistic, build in runs:
+        seconds = _rebuild_identity(bool(probabilistic), env) if build else None
+        label = {None: "as built", False: "deterministic", True: "with probabilistic"}
+        figures = {"run": label[probabilistic], "build_seconds": seconds and round(seconds, 1)}
+        figures |= measure(warehouse, truth)
+        results.append(figures)
+        print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

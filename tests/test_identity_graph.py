@@ -1,0 +1,186 @@
+"""Identity resolution on hand-made records: the guards against over-merging, late identifies,
+stable ids and merge history, through dbt on a DuckDB warehouse of its own."""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.ingestion.contracts import load_contracts
+from orchestration.ingestion.loader import ensure_tables
+from orchestration.transform.assets import dbt_resource
+
+IDENTITY_MODELS = "+int_identity__record_customers identity_merge_history"
+
+
+class Warehouse:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        connection = duckdb.connect(str(path))
+        for contract in load_contracts():
+            ensure_tables(connection, contract)
+        connection.execute("create schema if not exists restricted")
+        connection.execute(
+            "create table restricted.pseudonym_key as "
+            "select 'identity-test-key-0123456789' as pseudonym_key, 'test' as key_fingerprint"
+        )
+        connection.close()
+        self.lines = 0
+
+    def add(self, stream: str, key: str, at: str, payload: dict[str, object]) -> None:
+        self.lines += 1
+        connection = duckdb.connect(str(self.path))
+        connection.execute(
+            f"insert into raw.{stream} values (?, ?, ?, ?, ?, ?, ?, now())",
+            [key, at, json.dumps(payload), at[:10], f"{stream}/test.jsonl", self.lines, "test"],
+        )
+        connection.close()
+
+    def build(self) -> None:
+        dbt_resource().cli(["run", "--select", IDENTITY_MODELS], raise_on_error=True).wait()
+
+    def customer_of(self, record_id: str) -> str | None:
+        connection = duckdb.connect(str(self.path), read_only=True)
+        row = connection.execute(
+            "select customer_id from identity.int_identity__record_customers where record_id = ?",
+            [record_id],
+        ).fetchone()
+        connection.close()
+        assert row is not None, f"{record_id} is not in the bridge"
+        return row[0]
+
+    def query(self, sql: str) -> list[tuple]:
+        connection = duckdb.connect(str(self.path), read_only=True)
+        rows = connection.execute(sql).fetchall()
+        connection.close()
+        return rows
+
+
+def segment(kind: str, anonymous_id: str, user_id: str | None = None, **extra: object) -> dict:
+    return {"type": kind, "anonymousId": anonymous_id, "userId": user_id, **extra}
+
+
+def crm_row(crm_id: str, email: str, mobile: str, landline: str = "") -> dict:
+    return {
+        "crm_id": crm_id, "email": email, "secondary_email": "", "mobile_phone": mobile,
+        "phone": landline, "country_code": "US", "lifecycle_stage": "customer",
+        "loyalty_card": "", "account_user_id": "",
+        "created_at": "2026-03-01T10:00:00Z", "updated_at": "2026-03-01T10:00:00Z",
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
+    warehouse = Warehouse(tmp_path_factory.mktemp("identity") / "warehouse.duckdb")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("CONNECT360_WAREHOUSE", str(warehouse.path))
+    add = warehouse.add
+    # Two people type the same placeholder email: a blocked value.
+    add(
+        "web__events",
+        "w1",
+        "2026-03-01T09:00:00Z",
+        segment("identify", "anon-1", "usr_1", traits={"email": "test@example.com"}),
+    )
+    add(
+        "web__events",
+        "w2",
+        "2026-03-01T09:05:00Z",
+        segment("identify", "anon-2", "usr_2", traits={"email": " TEST@example.com"}),
+    )
+    # Two people log in on one shared tablet (same device, same app install).
+    add(
+        "mobile_app__events",
+        "m1",
+        "2026-03-01T10:00:00Z",
+        segment("track", "anon-tab", "usr_3", event="Opened", context={"device": {"id": "TAB1"}}),
+    )
+    add(
+        "mobile_app__events",
+        "m2",
+        "2026-03-01T11:00:00Z",
+        segment("track", "anon-tab", "usr_4", event="Opened", context={"device": {"id": "TAB1"}}),
+    )
+    # Two CRM contacts of one household share the landline, each has their own mobile.
+    add(
+        "crm__contacts",
+        "c1|1",
+        "2026-03-01T10:00:00Z",
+        crm_row("c1", "ann@mail.example.com", "+12125550101", "(212) 555-0199"),
+    )
+    add(
+        "crm__contacts",
+        "c2|1",
+        "2026-03-01T10:00:00Z",
+        crm_row("c2", "bob@mail.example.com", "+12125550102", "+1 212-555-0199"),
+    )
+    # A visitor browses anonymously; they identify only in the second batch.
+    add("web__events", "w5", "2026-03-01T12:00:00Z", segment("page", "anon-5", name="Home"))
+    add("web__events", "w6", "2026-03-01T12:01:00Z", segment("page", "anon-5", name="Shop"))
+    add(
+        "web__events",
+        "w7",
+        "2026-03-01T13:00:00Z",
+        segment("identify", "anon-7", "usr_5", traits={"email": "cleo@mail.example.com"}),
+    )
+    warehouse.build()
+    yield warehouse
+    patch.undo()
+
+
+def test_blocked_value_never_bridges_two_people(graph: Warehouse) -> None:
+    assert graph.customer_of("web__events:w1") != graph.customer_of("web__events:w2")
+    blocked = graph.query(
+        "select count(*) from identity.int_identity__occurrences where identifier_type = 'email' "
+        "and record_id in ('web__events:w1', 'web__events:w2')"
+    )
+    assert blocked == [(0,)]
+
+
+def test_shared_device_does_not_merge_its_users(graph: Warehouse) -> None:
+    first, second = (graph.customer_of(f"mobile_app__events:{k}") for k in ("m1", "m2"))
+    assert first is not None and second is not None and first != second
+    refused = graph.query(
+        "select identifier_type, bridge_refusal from identity.int_identity__components "
+        "where bridge_refusal is not null and identifier_type in ('anonymous_id', 'device_id')"
+    )
+    assert refused and all("ambiguous" in reason for _, reason in refused)
+
+
+def test_household_landline_does_not_merge_crm_contacts(graph: Warehouse) -> None:
+    assert graph.customer_of("crm__contacts:c1|1") != graph.customer_of("crm__contacts:c2|1")
+
+
+BRIDGE = "select record_id, customer_id from identity.int_identity__record_customers"
+
+
+def test_late_identify_restitches_and_ids_stay_stable(graph: Warehouse) -> None:
+    before = dict(graph.query(BRIDGE))
+    anonymous = before["web__events:w5"]
+    assert anonymous == before["web__events:w6"] != before["web__events:w7"]
+
+    # The next day the anonymous visitor logs in as usr_5: one identify links the cookie.
+    login = segment("identify", "anon-5", "usr_5", traits={"email": "cleo@mail.example.com"})
+    graph.add("web__events", "w8", "2026-03-02T09:00:00Z", login)
+    graph.build()
+    after = dict(graph.query(BRIDGE))
+
+    person = after["web__events:w7"]
+    assert after["web__events:w5"] == after["web__events:w6"] == after["web__events:w8"] == person
+    # Everybody else keeps their id across the incremental run.
+    restitched = ("web__events:w5", "web__events:w6", "web__events:w7")
+    untouched = [record for record in before if record not in restitched]
+    assert untouched and all(after[record] == before[record] for record in untouched)
+    # The older customer survives the merge, and merge history records it with its evidence.
+    assert person in (anonymous, before["web__events:w7"])
+    merged_away = ({anonymous, before["web__events:w7"]} - {person}).pop()
+    history = graph.query(
+        "select from_customer_id, to_customer_id, change, evidence_record_id, evidence_link "
+        "from identity.identity_merge_history"
+    )
+    assert len(history) == 1
+    from_id, to_id, change, evidence, link = history[0]
+    assert (from_id, to_id, change) == (merged_away, person, "merged")
+    assert evidence == "web__events:w8" and "anonymous_id" in link
