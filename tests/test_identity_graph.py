@@ -12,7 +12,7 @@ from orchestration.ingestion.contracts import load_contracts
 from orchestration.ingestion.loader import ensure_tables
 from orchestration.transform.assets import dbt_resource
 
-IDENTITY_MODELS = "+int_identity__record_customers identity_merge_history"
+IDENTITY_MODELS = "+identity +marts"
 
 
 class Warehouse:
@@ -125,6 +125,47 @@ def graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
         "2026-03-01T13:00:00Z",
         segment("identify", "anon-7", "usr_5", traits={"email": "cleo@mail.example.com"}),
     )
+    # A customer asks to be erased (verified); another request is not verified yet.
+    add(
+        "web__events",
+        "w9",
+        "2026-03-01T14:00:00Z",
+        segment("identify", "anon-9", "usr_9", traits={"email": "dan@mail.example.com"}),
+    )
+    add(
+        "mobile_app__events",
+        "m9",
+        "2026-03-01T15:00:00Z",
+        segment("track", "anon-9m", "usr_9", event="Opened", context={"device": {"id": "DAN1"}}),
+    )
+    add(
+        "consent__erasure_requests",
+        "e1",
+        "2026-03-01T16:00:00Z",
+        {
+            "request_id": "e1",
+            "subject_type": "email",
+            "subject_id": "Dan@mail.example.com ",
+            "regulation": "gdpr",
+            "channel": "web_form",
+            "verified": True,
+            "received_at": "2026-03-01T16:00:00Z",
+        },
+    )
+    add(
+        "consent__erasure_requests",
+        "e2",
+        "2026-03-01T16:00:00Z",
+        {
+            "request_id": "e2",
+            "subject_type": "email",
+            "subject_id": "cleo@mail.example.com",
+            "regulation": "ccpa",
+            "channel": "email",
+            "verified": False,
+            "received_at": "2026-03-01T16:00:00Z",
+        },
+    )
     warehouse.build()
     yield warehouse
     patch.undo()
@@ -170,8 +211,8 @@ def test_late_identify_restitches_and_ids_stay_stable(graph: Warehouse) -> None:
     person = after["web__events:w7"]
     assert after["web__events:w5"] == after["web__events:w6"] == after["web__events:w8"] == person
     # Everybody else keeps their id across the incremental run.
-    restitched = ("web__events:w5", "web__events:w6", "web__events:w7")
-    untouched = [record for record in before if record not in restitched]
+    merging = {anonymous, before["web__events:w7"]}
+    untouched = [record for record, customer in before.items() if customer not in merging]
     assert untouched and all(after[record] == before[record] for record in untouched)
     # The older customer survives the merge, and merge history records it with its evidence.
     assert person in (anonymous, before["web__events:w7"])
@@ -184,3 +225,37 @@ def test_late_identify_restitches_and_ids_stay_stable(graph: Warehouse) -> None:
     from_id, to_id, change, evidence, link = history[0]
     assert (from_id, to_id, change) == (merged_away, person, "merged")
     assert evidence == "web__events:w8" and "anonymous_id" in link
+
+
+def test_erasure_removes_the_subject_everywhere(graph: Warehouse) -> None:
+    register = graph.query(
+        "select request_id, status, erased_customer_id, identifiers_erased "
+        "from identity.identity_erasure_register order by request_id"
+    )
+    assert [(request, status) for request, status, _, _ in register] == [
+        ("e1", "erased"), ("e2", "pending verification"),
+    ]  # fmt: skip
+    erased_customer, identifiers = register[0][2], register[0][3]
+    # usr_9, the email, both cookies, the device and the request's own subject: one customer.
+    assert identifiers >= 5
+    erased_records = {"web__events:w9", "mobile_app__events:m9", "consent__erasure_requests:e1"}
+    suppressed = {node for (node,) in graph.query(
+        "select node_id from identity.identity_erasure_suppressions")}  # fmt: skip
+    # Nothing downstream of the erasure holds the customer, its records or its identifiers.
+    for schema, table in graph.query(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_schema = 'marts' or table_name in "
+        "('int_identity__record_customers', 'customer_record_bridge')"
+    ):
+        for (column,) in graph.query(
+            f"select column_name from information_schema.columns where table_schema = "
+            f"'{schema}' and table_name = '{table}' and data_type in ('VARCHAR', 'BIGINT')"
+        ):
+            values = {value for (value,) in graph.query(f"select {column} from {schema}.{table}")}
+            assert erased_customer not in values, f"{schema}.{table}.{column}"
+            assert not values & erased_records, f"{schema}.{table}.{column}"
+            assert not values & suppressed, f"{schema}.{table}.{column}"
+    customers = graph.query("select count(*) from marts.customers")
+    assert customers[0][0] > 0
+    # The unverified request removes nothing: its subject is still a customer.
+    assert graph.customer_of("web__events:w7") is not None

@@ -3,7 +3,17 @@
     strongest one), or as a matched record of its own. A record without any usable identifier
     that no probabilistic match attached has no customer: `resolution` says
     so, and the record stays countable.
+
+    Records of erased customers are not here: their customers hold an identifier in
+    identity_erasure_suppressions, so every model built on the bridge leaves them out.
 -#}
+with erased_customers as (
+    select distinct customer_ids.customer_id
+    from {{ ref('int_identity__customer_ids') }} as customer_ids
+    inner join {{ ref('identity_erasure_suppressions') }} as suppressions
+        on customer_ids.node_id = suppressions.node_id
+)
+
 select
     occurrences.record_id,
     occurrences.source_stream,
@@ -18,4 +28,9 @@ left join {{ ref('int_identity__customer_ids') }} as customer_ids
             occurrences.hub_node_id,
             {{ connect360.identity_node_id("'record'", 'occurrences.record_id') }}
         ) = customer_ids.node_id
-where occurrences.is_hub or occurrences.hub_node_id is null
+where
+    (occurrences.is_hub or occurrences.hub_node_id is null)
+    and (
+        customer_ids.customer_id is null
+        or customer_ids.customer_id not in (select customer_id from erased_customers)
+    )
