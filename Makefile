@@ -6,8 +6,9 @@ RUN := $(UV) run --frozen
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 SCALE ?= 10000
 DAYS ?= 180
+STAGES ?= simulate,raw_scan_floor,load,dbt_build,identity
 
-.PHONY: install demo dev test lint format bench docs clean
+.PHONY: install demo dev test lint format bench accuracy docs clean
 
 install:  ## Python dependencies (uv, locked) and the dbt manifest
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "uv>=0.5"
@@ -36,7 +37,10 @@ test: install lint  ## Every test and lint
 	$(RUN) pytest -n 2
 
 bench: install  ## Time every stage at SCALE people over DAYS days: make bench SCALE=200000
-	$(RUN) connect360-bench --people $(SCALE) --days $(DAYS)
+	$(RUN) connect360-bench --people $(SCALE) --days $(DAYS) --stages $(STAGES)
+
+accuracy: install  ## Identity resolution against the simulator's truth, with and without matching
+	$(RUN) python -m orchestration.identity.accuracy --build
 
 docs: install  ## dbt docs and the landing contract pages
 	$(RUN) python -m orchestration.ingestion.contract_docs
