@@ -45,5 +45,5 @@ inner join {{ ref('int_identity__customer_ids') }} as customer_ids
     on erased_customers.customer_id = customer_ids.customer_id
 left join records_per_node on customer_ids.node_id = records_per_node.node_id
 {%- if is_incremental() %}
-where customer_ids.node_id not in (select node_id from {{ this }})
+    where customer_ids.node_id not in (select suppressed.node_id from {{ this }} as suppressed)
 {%- endif %}

@@ -31,7 +31,8 @@ ends as (
         on links.target_node = target_ids.node_id
     where
         source_ids.customer_id = target_ids.customer_id
-        and coalesce(source_ids.previous_customer_id, '') <> coalesce(target_ids.previous_customer_id, '')
+        and coalesce(source_ids.previous_customer_id, '')
+        <> coalesce(target_ids.previous_customer_id, '')
 ),
 
 evidence as (
@@ -41,10 +42,18 @@ evidence as (
         min(example_record_id) as evidence_record_id,
         min(link_types) as evidence_link
     from (
-        select source_previous as from_customer_id, customer_id, example_record_id, link_types
+        select
+            source_previous as from_customer_id,
+            customer_id,
+            example_record_id,
+            link_types
         from ends
         union all
-        select target_previous, customer_id, example_record_id, link_types
+        select
+            target_previous,
+            customer_id,
+            example_record_id,
+            link_types
         from ends
     ) as both_ends
     where from_customer_id is not null

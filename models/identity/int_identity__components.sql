@@ -4,5 +4,16 @@
     tiers_not_joining_profiles=connect360.identity_tiers_not_joining_profiles(),
 ) }}
 
--- The connected components of the identity graph: see macros/materializations/identity_components.sql.
-select * from {{ ref('int_identity__links') }}
+-- The connected components of the identity graph, built from its links by the materialization
+-- in macros/materializations/identity_components.sql.
+select
+    source_node,
+    source_type,
+    source_priority,
+    source_limited,
+    target_node,
+    target_type,
+    target_priority,
+    target_limited,
+    tier
+from {{ ref('int_identity__links') }}

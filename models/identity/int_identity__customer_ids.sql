@@ -17,7 +17,9 @@
     `change` says what happened this run: new, kept, merged (the node's customer was merged
     into another) or split (the node left its customer).
 -#}
-{%- set state = adapter.get_relation(database=this.database, schema=this.schema, identifier='identity_customer_id_state') -%}
+{%- set state = adapter.get_relation(
+    database=this.database, schema=this.schema, identifier='identity_customer_id_state'
+) -%}
 {%- set run_at = "cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S') ~ "' as timestamp)" -%}
 
 with nodes as (
@@ -25,12 +27,17 @@ with nodes as (
         node_id,
         min(identifier_type) as identifier_type
     from (
-        select node_id, identifier_type
+        select
+            node_id,
+            identifier_type
         from {{ ref('int_identity__occurrences') }}
         where node_id is not null
         union all
         -- Matched records without identifiers are nodes of the graph too.
-        select node_id, identifier_type from {{ ref('int_identity__components') }}
+        select
+            node_id,
+            identifier_type
+        from {{ ref('int_identity__components') }}
     ) as all_nodes
     group by node_id
 ),
@@ -47,7 +54,11 @@ current_components as (
 
 previous as (
     {%- if state is not none %}
-    select node_id, customer_id, customer_created_at from {{ state }}
+        select
+            node_id,
+            customer_id,
+            customer_created_at
+        from {{ state }}
     {%- else %}
     select
         cast(null as bigint) as node_id,
@@ -111,7 +122,16 @@ assigned as (
         previous.customer_id as previous_customer_id,
         coalesce(
             survivors.customer_id,
-            'cus_' || substr(md5(cast(current_components.component_id as {{ dbt.type_string() }}) || ':' || cast({{ run_at }} as {{ dbt.type_string() }})), 1, 20)
+            'cus_'
+            || substr(
+                md5(
+                    cast(current_components.component_id as {{ dbt.type_string() }})
+                    || ':'
+                    || cast({{ run_at }} as {{ dbt.type_string() }})
+                ),
+                1,
+                20
+            )
         ) as customer_id,
         coalesce(survivors.customer_created_at, {{ run_at }}) as customer_created_at
     from current_components
@@ -129,8 +149,8 @@ select
     case
         when previous_customer_id is null then 'new'
         when previous_customer_id = customer_id then 'kept'
-        when previous_customer_id in (select customer_id from survivors) then 'split'
+        when previous_customer_id in (select survivors.customer_id from survivors) then 'split'
         else 'merged'
-    end as change,
+    end as change,  -- noqa: RF04
     {{ run_at }} as assigned_at
 from assigned

@@ -8,7 +8,9 @@
     matched record without any identifier takes part as a node of type `record`.
 -#}
 {%- set matches = source('identity', 'probabilistic_edges') -%}
-{%- set use_matches = var('identity_probabilistic_matching', true) and load_relation(matches) is not none -%}
+{%- set use_matches = (
+    var('identity_probabilistic_matching', true) and load_relation(matches) is not none
+) -%}
 {%- set match_tier = var('identity_probabilistic_tier', 12) -%}
 with occurrences as (
     select * from {{ ref('int_identity__occurrences') }}

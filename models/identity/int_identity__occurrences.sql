@@ -62,74 +62,85 @@
 {%- set known_types = connect360.identity_identifier_types() -%}
 
 {%- for source in sources %}
-{%- set stream = source['model'][4:] %}
+    {%- set stream = source['model'][4:] %}
 
-{{ 'with ' if loop.first }}{{ stream }}_identifiers as (
-    select
-        '{{ stream }}:' || {{ source['key'] }} as record_id,
-        '{{ stream }}' as source_stream,
-        {{ source['at'] }} as occurred_at
-        {%- for type_sql, value_sql in source['identifiers'] %}
-        {%- set type_expression = "'" ~ type_sql ~ "'" if type_sql in known_types else type_sql %},
-        {{ type_expression }} as type_{{ loop.index }},
-        case
-            when {{ connect360.is_blocked_identifier(value_sql, type_sql) if type_sql in known_types else 'false' }} then null
-            else nullif(trim({{ value_sql }}), '')
-        end as value_{{ loop.index }}
-        {%- endfor %}
-    from {{ ref(source['model']) }}
-),
+    {{ 'with ' if loop.first }}{{ stream }}_identifiers as (
+        select
+            '{{ stream }}:' || {{ source['key'] }} as record_id,
+            '{{ stream }}' as source_stream,
+            {{ source['at'] }}
+            {%- for type_sql, value_sql in source['identifiers'] %}
+                {%- set type_expression = "'" ~ type_sql ~ "'" if type_sql in known_types else type_sql %},
+                {{ type_expression }} as type_{{ loop.index }},
+                case
+                    when
+                        {{ connect360.is_blocked_identifier(value_sql, type_sql) if type_sql in known_types else 'false' }}
+                        then null
+                    else nullif(trim({{ value_sql }}), '')
+                end as value_{{ loop.index }}
+            {%- endfor %}
+        from {{ ref(source['model']) }}
+    ),
 
-{{ stream }}_hubs as (
-    select
-        *,
-        case
-            {%- for _ in source['identifiers'] %}
-            when type_{{ loop.index }} is not null and value_{{ loop.index }} is not null then {{ loop.index }}
-            {%- endfor %}
-        end as hub_ordinal
-    from {{ stream }}_identifiers
-),
+    {{ stream }}_hubs as (
+        select
+            *,
+            case
+                {%- for _ in source['identifiers'] %}
+                    when
+                        type_{{ loop.index }} is not null and value_{{ loop.index }} is not null
+                        then {{ loop.index }}
+                {%- endfor %}
+            end as hub_ordinal
+        from {{ stream }}_identifiers
+    ),
 
-{{ stream }}_occurrences as (
-    select
-        hubs.record_id,
-        hubs.source_stream,
-        hubs.occurred_at,
-        case slots.ordinal
+    {{ stream }}_occurrences as (
+        select
+            hubs.record_id,
+            hubs.source_stream,
+            hubs.occurred_at,
+            case slots.ordinal
+                {%- for _ in source['identifiers'] %}
+                    when {{ loop.index }} then hubs.type_{{ loop.index }}
+                {%- endfor %}
+            end as identifier_type,
+            case slots.ordinal
+                {%- for _ in source['identifiers'] %}
+                    when {{ loop.index }} then hubs.value_{{ loop.index }}
+                {%- endfor %}
+            end as identifier_value,
+            slots.ordinal = hubs.hub_ordinal as is_hub,
+            case hubs.hub_ordinal
+                {%- for _ in source['identifiers'] %}
+                    when
+                        {{ loop.index }}
+                        then
+                            {{ connect360.identity_node_id('hubs.type_' ~ loop.index, 'hubs.value_' ~ loop.index) }}
+                {%- endfor %}
+            end as hub_node_id
+        from {{ stream }}_hubs as hubs
+        cross join (
+            values {% for _ in range(source['identifiers'] | length + 1) %}                ({{ loop.index0 }}){{ ', ' if not loop.last }}                                {% endfor %}
+        ) as slots (ordinal)
+        where
+            (slots.ordinal = 0 and hubs.hub_ordinal is null)
             {%- for _ in source['identifiers'] %}
-            when {{ loop.index }} then hubs.type_{{ loop.index }}
+                or (
+                    slots.ordinal = {{ loop.index }}
+                    and hubs.type_{{ loop.index }} is not null
+                    and hubs.value_{{ loop.index }} is not null
+                )
             {%- endfor %}
-        end as identifier_type,
-        case slots.ordinal
-            {%- for _ in source['identifiers'] %}
-            when {{ loop.index }} then hubs.value_{{ loop.index }}
-            {%- endfor %}
-        end as identifier_value,
-        slots.ordinal = hubs.hub_ordinal as is_hub,
-        case hubs.hub_ordinal
-            {%- for _ in source['identifiers'] %}
-            when {{ loop.index }} then {{ connect360.identity_node_id('hubs.type_' ~ loop.index, 'hubs.value_' ~ loop.index) }}
-            {%- endfor %}
-        end as hub_node_id
-    from {{ stream }}_hubs as hubs
-    cross join (
-        values {% for _ in range(source['identifiers'] | length + 1) %}({{ loop.index0 }}){{ ', ' if not loop.last }}{% endfor %}
-    ) as slots (ordinal)
-    where
-        (slots.ordinal = 0 and hubs.hub_ordinal is null)
-        {%- for _ in source['identifiers'] %}
-        or (slots.ordinal = {{ loop.index }} and hubs.type_{{ loop.index }} is not null and hubs.value_{{ loop.index }} is not null)
-        {%- endfor %}
-){{ ',' if not loop.last }}
+    ){{ ',' if not loop.last }}
 {%- endfor %}
 
 , unioned as (
     {%- for source in sources %}
-    select * from {{ source['model'][4:] }}_occurrences
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select * from {{ source['model'][4:] }}_occurrences
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 )
 

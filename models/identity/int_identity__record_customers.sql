@@ -20,7 +20,8 @@ select
     occurrences.occurred_at,
     customer_ids.customer_id,
     occurrences.identifier_type as resolved_by,
-    case when customer_ids.customer_id is null then 'no identifier' else 'resolved' end as resolution
+    case when customer_ids.customer_id is null then 'no identifier' else 'resolved' end
+        as resolution
 from {{ ref('int_identity__occurrences') }} as occurrences
 left join {{ ref('int_identity__customer_ids') }} as customer_ids
     on
@@ -32,5 +33,7 @@ where
     (occurrences.is_hub or occurrences.hub_node_id is null)
     and (
         customer_ids.customer_id is null
-        or customer_ids.customer_id not in (select customer_id from erased_customers)
+        or customer_ids.customer_id not in (
+            select erased_customers.customer_id from erased_customers
+        )
     )

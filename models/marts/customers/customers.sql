@@ -10,8 +10,31 @@
                      the most recent CRM stage when there is one; else derived from behaviour;
       consent        per purpose, the latest consent event over all the customer's subjects.
 -#}
-{%- set channels = ['web', 'mobile_app', 'email', 'sms', 'voice', 'chat', 'tickets', 'orders', 'pos', 'shipping', 'surveys', 'social', 'marketing', 'consent', 'experiments'] -%}
+{%- set channels = [
+    'web', 'mobile_app', 'email', 'sms', 'voice', 'chat', 'tickets', 'orders', 'pos', 'shipping',
+    'surveys', 'social', 'marketing', 'consent', 'experiments',
+] -%}
 {%- set purposes = ['marketing_email', 'marketing_sms', 'phone_outreach', 'analytics'] -%}
+{%- set not_touchpoints = ['consent', 'experiments', 'marketing', 'shipping'] -%}
+{%- set channel_counts, channel_columns, channels_used = [], [], [] -%}
+{%- for channel in channels -%}
+    {%- do channel_counts.append(
+        "sum(case when channel = '" ~ channel ~ "' then 1 else 0 end) as " ~ channel ~ "_records"
+    ) -%}
+    {%- do channel_columns.append("activity." ~ channel ~ "_records") -%}
+    {%- if channel not in not_touchpoints -%}
+        {%- do channels_used.append(
+            "case when activity." ~ channel ~ "_records > 0 then '" ~ channel ~ "' end"
+        ) -%}
+    {%- endif -%}
+{%- endfor -%}
+{%- set consent_latest, consent_columns = [], [] -%}
+{%- for purpose in purposes -%}
+    {%- do consent_latest.append(
+        "max(case when purpose = '" ~ purpose ~ "' then action end) as consent_" ~ purpose
+    ) -%}
+    {%- do consent_columns.append("consent.consent_" ~ purpose) -%}
+{%- endfor -%}
 
 with bridge as (
     select
@@ -30,10 +53,9 @@ activity as (
         customer_id,
         min(occurred_at) as first_seen_at,
         max(occurred_at) as last_seen_at,
-        count(*) as records
-        {%- for channel in channels %},
-        sum(case when channel = '{{ channel }}' then 1 else 0 end) as {{ channel }}_records
-        {%- endfor %}
+        count(*) as records,
+        {{ channel_counts | join(',
+        ') }}
     from bridge
     group by customer_id
 ),
@@ -55,7 +77,7 @@ crm as (
         contacts.updated_at
     from {{ ref('stg_crm__contacts') }} as contacts
     inner join bridge
-        on bridge.source_table = 'crm__contacts' and bridge.record_key = contacts.record_key
+        on bridge.source_table = 'crm__contacts' and contacts.record_key = bridge.record_key
 ),
 
 orders as (
@@ -70,7 +92,7 @@ orders as (
         orders.updated_at
     from {{ ref('stg_orders__orders') }} as orders
     inner join bridge
-        on bridge.source_table = 'orders__orders' and bridge.record_key = orders.record_key
+        on bridge.source_table = 'orders__orders' and orders.record_key = bridge.record_key
 ),
 
 -- The latest version of each order.
@@ -100,85 +122,111 @@ store_visits as (
         sum(receipts.paid_price * receipts.quantity) as store_purchase_value
     from {{ ref('stg_pos__receipts') }} as receipts
     inner join bridge
-        on bridge.source_table = 'pos__receipts' and bridge.record_key = receipts.record_key
+        on bridge.source_table = 'pos__receipts' and receipts.record_key = bridge.record_key
     group by bridge.customer_id
-),
-
--- Candidate values per attribute, ranked by source trust, then recency.
-country_candidates as (
-    select customer_id, country_code as value, 1 as trust, updated_at as observed_at
-    from crm where country_code is not null
-    union all
-    select customer_id, shipping_country_code, 2, updated_at
-    from orders where shipping_country_code is not null
-),
-
-email_candidates as (
-    select customer_id, email_key as value, 1 as trust, updated_at as observed_at
-    from crm where email_key is not null
-    union all
-    select customer_id, email_key, 2, updated_at
-    from orders where email_key is not null
 ),
 
 time_zones as (
     select
         bridge.customer_id,
-        events.time_zone as value,
+        events.time_zone,
         count(*) as seen
     from (
-        select event_id, time_zone from {{ ref('stg_web__events') }}
+        select
+            event_id,
+            time_zone
+        from {{ ref('stg_web__events') }}
         where time_zone is not null
         union all
-        select event_id, time_zone from {{ ref('stg_mobile_app__events') }}
+        select
+            event_id,
+            time_zone
+        from {{ ref('stg_mobile_app__events') }}
         where time_zone is not null
     ) as events
     inner join bridge
         on
             bridge.source_table in ('web__events', 'mobile_app__events')
-            and bridge.record_key = events.event_id
+            and events.event_id = bridge.record_key
     group by bridge.customer_id, events.time_zone
 ),
 
+-- Every candidate value of every attribute, with what ranks it: source trust, how often it
+-- was seen, how recently.
+candidates as (
+    select
+        customer_id,
+        'country_code' as attribute_name,
+        country_code as candidate,
+        1 as trust,
+        0 as seen,
+        updated_at as observed_at
+    from crm
+    where country_code is not null
+    union all
+    select
+        customer_id,
+        'country_code' as attribute_name,
+        shipping_country_code as candidate,
+        2 as trust,
+        0 as seen,
+        updated_at as observed_at
+    from orders
+    where shipping_country_code is not null
+    union all
+    select
+        customer_id,
+        'email_key' as attribute_name,
+        email_key as candidate,
+        1 as trust,
+        0 as seen,
+        updated_at as observed_at
+    from crm
+    where email_key is not null
+    union all
+    select
+        customer_id,
+        'email_key' as attribute_name,
+        email_key as candidate,
+        2 as trust,
+        0 as seen,
+        updated_at as observed_at
+    from orders
+    where email_key is not null
+    union all
+    select
+        customer_id,
+        'time_zone' as attribute_name,
+        time_zone as candidate,
+        1 as trust,
+        seen,
+        cast(null as timestamp) as observed_at
+    from time_zones
+    union all
+    select
+        customer_id,
+        'crm_lifecycle_stage' as attribute_name,
+        lifecycle_stage as candidate,
+        1 as trust,
+        0 as seen,
+        updated_at as observed_at
+    from crm
+    where lifecycle_stage is not null
+),
+
 chosen as (
-    select customer_id, 'country_code' as attribute, value
+    select
+        customer_id,
+        attribute_name,
+        candidate
     from (
         select
             *,
             row_number() over (
-                partition by customer_id order by trust asc, observed_at desc, value asc
+                partition by customer_id, attribute_name
+                order by trust asc, seen desc, observed_at desc, candidate asc
             ) as choice
-        from country_candidates
-    ) as ranked
-    where choice = 1
-    union all
-    select customer_id, 'email_key', value
-    from (
-        select
-            *,
-            row_number() over (
-                partition by customer_id order by trust asc, observed_at desc, value asc
-            ) as choice
-        from email_candidates
-    ) as ranked
-    where choice = 1
-    union all
-    select customer_id, 'time_zone', value
-    from (
-        select
-            *,
-            row_number() over (partition by customer_id order by seen desc, value asc) as choice
-        from time_zones
-    ) as ranked
-    where choice = 1
-    union all
-    select customer_id, 'crm_lifecycle_stage', lifecycle_stage
-    from (
-        select
-            *,
-            row_number() over (partition by customer_id order by updated_at desc) as choice
-        from crm
-        where lifecycle_stage is not null
+        from candidates
     ) as ranked
     where choice = 1
 ),
@@ -186,10 +234,11 @@ chosen as (
 attributes as (
     select
         customer_id,
-        max(case when attribute = 'country_code' then value end) as country_code,
-        max(case when attribute = 'email_key' then value end) as email_key,
-        max(case when attribute = 'time_zone' then value end) as time_zone,
-        max(case when attribute = 'crm_lifecycle_stage' then value end) as crm_lifecycle_stage
+        max(case when attribute_name = 'country_code' then candidate end) as country_code,
+        max(case when attribute_name = 'email_key' then candidate end) as email_key,
+        max(case when attribute_name = 'time_zone' then candidate end) as time_zone,
+        max(case when attribute_name = 'crm_lifecycle_stage' then candidate end)
+            as crm_lifecycle_stage
     from chosen
     group by customer_id
 ),
@@ -205,15 +254,14 @@ consent_events as (
     inner join bridge
         on
             bridge.source_table = 'consent__events'
-            and bridge.record_key = events.consent_event_id
+            and events.consent_event_id = bridge.record_key
 ),
 
 consent as (
     select
-        customer_id
-        {%- for purpose in purposes %},
-        max(case when purpose = '{{ purpose }}' then action end) as consent_{{ purpose }}
-        {%- endfor %}
+        customer_id,
+        {{ consent_latest | join(',
+        ') }}
     from (
         select
             *,
@@ -270,14 +318,9 @@ select
             then 'support-heavy prospect'
         else 'prospect'
     end as segment,
-    {%- for purpose in purposes %}
-    consent.consent_{{ purpose }},
-    {%- endfor %}
-    {%- set used = [] %}
-    {%- for channel in channels if channel not in ('consent', 'experiments', 'marketing', 'shipping') %}
-        {%- do used.append("case when activity." ~ channel ~ "_records > 0 then '" ~ channel ~ "' end") %}
-    {%- endfor %}
-    concat_ws(',', {{ used | join(', ') }}) as channels_used,
+    {{ consent_columns | join(',
+    ') }},
+    concat_ws(',', {{ channels_used | join(', ') }}) as channels_used,
     coalesce(purchases.online_orders, 0) as online_orders,
     coalesce(purchases.online_order_value, 0) as online_order_value,
     coalesce(store_visits.store_purchases, 0) as store_purchases,
@@ -286,10 +329,9 @@ select
     identifiers.email_addresses,
     identifiers.phone_numbers,
     identifiers.devices_and_cookies,
-    activity.records
-    {%- for channel in channels %},
-    activity.{{ channel }}_records
-    {%- endfor %}
+    activity.records,
+    {{ channel_columns | join(',
+    ') }}
 from activity
 inner join created on activity.customer_id = created.customer_id
 inner join identifiers on activity.customer_id = identifiers.customer_id
