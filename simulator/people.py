@@ -94,7 +94,9 @@ def new_person(rng: Random, index: int, household: Household, salt: int) -> Pers
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     plain_last = last.lower().replace("'", "")
     city = household.city
-    local = f"{first.lower()}.{plain_last}{rng.randrange(1, 100)}"
+    # A mailbox belongs to one person: the number (one-to-one with the index) keeps two
+    # people of the same name from sharing an address.
+    local = f"{first.lower()}.{plain_last}{scramble(index, salt + 4, 24)}"
     domain = rng.choice(EMAIL_DOMAINS)
     is_store_shopper = city.country_code == "US" and (
         persona.store_visits > 1.0 or rng.random() < persona.store_visits
@@ -110,7 +112,7 @@ def new_person(rng: Random, index: int, household: Household, salt: int) -> Pers
         first_name=first,
         last_name=last,
         email=f"{local}@{domain}",
-        secondary_email=f"{first[0].lower()}{last.lower()}@example.org"
+        secondary_email=f"{first[0].lower()}{plain_last}{scramble(index, salt + 5, 24)}@example.org"
         if rng.random() < 0.15
         else None,
         mobile=new_phone(rng, city.country_code, city.city),
