@@ -140,17 +140,19 @@ assigned as (
 )
 
 select
-    node_id,
-    identifier_type,
-    component_id,
-    customer_id,
-    customer_created_at,
-    previous_customer_id,
+    assigned.node_id,
+    assigned.identifier_type,
+    assigned.component_id,
+    assigned.customer_id,
+    assigned.customer_created_at,
+    assigned.previous_customer_id,
     case
-        when previous_customer_id is null then 'new'
-        when previous_customer_id = customer_id then 'kept'
-        when previous_customer_id in (select survivors.customer_id from survivors) then 'split'
+        when assigned.previous_customer_id is null then 'new'
+        when assigned.previous_customer_id = assigned.customer_id then 'kept'
+        -- The old customer lives on elsewhere: this identifier left it.
+        when survivors.customer_id is not null then 'split'
         else 'merged'
     end as change,  -- noqa: RF04
     {{ run_at }} as assigned_at
 from assigned
+left join survivors on assigned.previous_customer_id = survivors.customer_id

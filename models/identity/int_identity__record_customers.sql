@@ -29,11 +29,7 @@ left join {{ ref('int_identity__customer_ids') }} as customer_ids
             occurrences.hub_node_id,
             {{ connect360.identity_node_id("'record'", 'occurrences.record_id') }}
         ) = customer_ids.node_id
+left join erased_customers on customer_ids.customer_id = erased_customers.customer_id
 where
     (occurrences.is_hub or occurrences.hub_node_id is null)
-    and (
-        customer_ids.customer_id is null
-        or customer_ids.customer_id not in (
-            select erased_customers.customer_id from erased_customers
-        )
-    )
+    and erased_customers.customer_id is null
