@@ -1,10 +1,11 @@
 {#
     A street line as probabilistic matching compares it: cleaned like a name but keeping digits
-    ("162 Elm St." -> "162 elm street"), with every street-type word written out the same way
-    whatever the form abbreviated it to (st, st., str -> street; ave, av -> avenue...). Words are
-    rewritten wherever they stand, so "St Marks Pl" becomes "street marks place" on both sides of
-    a comparison alike. NULL when nothing is left. Only the regular expression call differs
-    between engines (DuckDB replaces the first match unless told 'g').
+    ("162 Elm St." -> "162 elm street"), and its last word, the street type, written out the same
+    way whatever the form abbreviated it to (st, st., str -> street; ave, av -> avenue...).
+    Earlier words are kept as written ("1 St Marks Pl" -> "1 st marks place"): an abbreviation
+    there reads the same on both sides of a comparison anyway. NULL when nothing is left.
+    Only the cleaning's regular expression differs between engines (DuckDB replaces the first
+    match unless told 'g'); the street type is one flat CASE, the same everywhere.
 #}
 
 {% macro normalize_address(expression) -%}
@@ -12,36 +13,37 @@
 {%- endmacro %}
 
 {% macro default__normalize_address(expression) -%}
-    {{ connect360.unify_street_words(
-        "regexp_replace(" ~ connect360.fold_accents('lower(' ~ expression ~ ')')
-        ~ ", '[^a-z0-9]+', ' ')"
+    {{ connect360.unify_street_type(
+        "trim(regexp_replace(" ~ connect360.fold_accents('lower(' ~ expression ~ ')')
+        ~ ", '[^a-z0-9]+', ' '))"
     ) }}
 {%- endmacro %}
 
 {% macro duckdb__normalize_address(expression) -%}
-    {{ connect360.unify_street_words(
-        "regexp_replace(" ~ connect360.fold_accents('lower(' ~ expression ~ ')')
-        ~ ", '[^a-z0-9]+', ' ', 'g')"
+    {{ connect360.unify_street_type(
+        "trim(regexp_replace(" ~ connect360.fold_accents('lower(' ~ expression ~ ')')
+        ~ ", '[^a-z0-9]+', ' ', 'g'))"
     ) }}
 {%- endmacro %}
 
-{#-
-    `cleaned` holds words of [a-z0-9] between spaces. With every word between spaces of its own
-    (" 1  st  st "), each abbreviation is a plain " abbreviation " substring, even twice in a row:
-    no regular expression, so the rewrite is the same on every engine.
--#}
-{% macro unify_street_words(cleaned) -%}
-    {%- set sql = namespace(text="concat(' ', replace(trim(" ~ cleaned ~ "), ' ', '  '), ' ')") -%}
-    {%- for word, forms in connect360.street_words().items() -%}
-        {%- for form in forms -%}
-            {%- set sql.text = "replace(" ~ sql.text ~ ", ' " ~ form ~ " ', ' " ~ word ~ " ')" -%}
-        {%- endfor -%}
-    {%- endfor -%}
-    nullif(trim(replace({{ sql.text }}, '  ', ' ')), '')
+{#- `cleaned`: words of [a-z0-9] between single spaces. Its last word is the street type. -#}
+{% macro unify_street_type(cleaned) -%}
+    {%- set last_word = "regexp_extract(" ~ cleaned ~ ", '[a-z0-9]+$', 0)" -%}
+    nullif(concat(
+        regexp_replace({{ cleaned }}, '[a-z0-9]+$', ''),
+        case {{ last_word }}
+            {%- for word, forms in connect360.street_types().items() %}
+            {%- for form in forms %}
+            when '{{ form }}' then '{{ word }}'
+            {%- endfor %}
+            {%- endfor %}
+            else {{ last_word }}
+        end
+    ), '')
 {%- endmacro %}
 
-{#- Street-type words and the abbreviations forms write for them (USPS, Royal Mail, German). -#}
-{% macro street_words() -%}
+{#- Street types and the abbreviations forms write for them (USPS, Royal Mail, German). -#}
+{% macro street_types() -%}
     {{ return({
         'street': ['st', 'str', 'strasse'],
         'avenue': ['ave', 'av', 'avn'],
@@ -59,8 +61,6 @@
         'parkway': ['pkwy', 'pky'],
         'close': ['cl'],
         'gardens': ['gdns'],
-        'apartment': ['apt'],
-        'suite': ['ste'],
     }) }}
 {%- endmacro %}
 

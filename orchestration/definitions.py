@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.identity.matching import probabilistic_edges
 from orchestration.ingestion.assets import (
     build_landing_sensor,
     build_raw_assets,
@@ -22,7 +23,12 @@ contracts = load_contracts()
 partitions = daily_partitions(settings)
 
 defs = dg.Definitions(
-    assets=[*build_raw_assets(contracts, settings), pseudonym_key, connect360_dbt_assets],
+    assets=[
+        *build_raw_assets(contracts, settings),
+        pseudonym_key,
+        probabilistic_edges,
+        connect360_dbt_assets,
+    ],
     jobs=[raw_load_job],
     schedules=[daily_landing_schedule],
     sensors=[build_landing_sensor(contracts, partitions)],

@@ -60,6 +60,28 @@ def test_asset_keys_are_kept():
         "raw/web__events",
         "reference/experiments",
         "restricted/pseudonym_key",
+        "restricted/restricted_match_attributes",
+        "restricted/stg_restricted__chat_conversations",
+        "restricted/stg_restricted__crm_contacts",
+        "restricted/stg_restricted__mobile_app_events",
+        "restricted/stg_restricted__orders_orders",
+        "restricted/stg_restricted__pos_receipts",
+        "restricted/stg_restricted__social_mentions",
+        "restricted/stg_restricted__surveys_responses",
+        "restricted/stg_restricted__tickets_tickets",
+        "restricted/stg_restricted__voice_calls",
+        "restricted/stg_restricted__web_events",
+        "identity/probabilistic_edges",
+        "identity/int_identity__occurrences",
+        "identity/int_identity__links",
+        "identity/int_identity__components",
+        "identity/int_identity__customer_ids",
+        "identity/identity_merge_history",
+        "identity/identity_erasure_suppressions",
+        "identity/identity_erasure_register",
+        "identity/int_identity__record_customers",
+        "marts/customers",
+        "marts/customer_record_bridge",
         "staging/stg_chat__conversations",
         "staging/stg_consent__erasure_requests",
         "staging/stg_consent__events",
@@ -100,7 +122,7 @@ def test_dbt_sources_are_the_assets_that_write_them():
         for source in manifest["sources"].values()
         if source["package_name"] == "connect360"
     }
-    assert tables == RAW_KEYS | {"restricted/pseudonym_key"}
+    assert tables == RAW_KEYS | {"restricted/pseudonym_key", "identity/probabilistic_edges"}
     keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
     assert tables <= keys
 

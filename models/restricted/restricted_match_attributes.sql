@@ -2,7 +2,8 @@
     Every source record that carries personal attributes, cleaned for matching, one row each:
     the input of probabilistic matching (the Dagster asset identity/probabilistic_edges).
     Emails and phones also as their pseudonymous keys, equal to the staging models' keys, so what
-    leaves this schema needs no clear value.
+    leaves this schema needs no clear value. Every stg_restricted__ model has the same columns in
+    the same order (one column list in _restricted__models.yml), so they union as they are.
 -#}
 {%- set record_sources = [
     ref('stg_restricted__chat_conversations'),
@@ -21,6 +22,15 @@ with
 
 unioned as (
     {%- for relation in record_sources %}
+        select * from {{ relation }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
+),
+
+without_junk as (
+    -- Placeholder emails and junk numbers (the identity blocklist) are no one's: absent here too.
     select
         record_id,
         source,
@@ -32,21 +42,18 @@ unioned as (
         postal_code,
         city,
         country_code,
-        email,
-        phone
-    from {{ relation }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+        {{ unless_blocked('email', 'email') }} as email,
+        {{ unless_blocked('phone', 'phone') }} as phone,
+        {{ unless_blocked('secondary_phone', 'phone') }} as secondary_phone
+    from unioned
 ),
 
 with_attributes as (
-    select * from unioned
+    select * from without_junk
     where
         coalesce(
             first_name, last_name, cast(date_of_birth as string), address_line, postal_code,
-            email, phone
+            email, phone, secondary_phone
         ) is not null
 ),
 
@@ -64,8 +71,10 @@ final as (
         country_code,
         email,
         phone,
+        secondary_phone,
         {{ pseudonymize('email', 'email') }} as email_key,
-        {{ pseudonymize('phone', 'phone') }} as phone_key
+        {{ pseudonymize('phone', 'phone') }} as phone_key,
+        {{ pseudonymize('secondary_phone', 'phone') }} as secondary_phone_key
     from with_attributes
 )
 

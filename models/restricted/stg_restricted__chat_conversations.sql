@@ -37,7 +37,7 @@ customer_authored as (
 final as (
     select
         concat('chat__conversations:', record_key) as record_id,
-        'chat__conversations' as source,
+        'chat__conversations' as source,  -- noqa: RF04
         record_key,
         occurred_at,
         {{ normalize_name(full_name_part('author_name', 'first_word')) }} as first_name,
@@ -48,7 +48,8 @@ final as (
         cast(null as string) as city,
         cast(null as string) as country_code,
         {{ normalize_email('author_email') }} as email,
-        cast(null as string) as phone
+        cast(null as string) as phone,
+        cast(null as string) as secondary_phone
     from customer_authored
 )
 

@@ -18,11 +18,8 @@ renamed as (
         {{ json_text('payload', '$.city') }} as city,
         nullif(upper(trim({{ json_text('payload', '$.country_code') }})), '') as country_code,
         {{ json_text('payload', '$.email') }} as email,
-        -- The mobile is the contact's own; the landline in `phone` is often the household's.
-        coalesce(
-            nullif(trim({{ json_text('payload', '$.mobile_phone') }}), ''),
-            {{ json_text('payload', '$.phone') }}
-        ) as phone,
+        {{ json_text('payload', '$.mobile_phone') }} as mobile_phone,
+        {{ json_text('payload', '$.phone') }} as main_phone,
         occurred_at,
         _partition_date,
         _source_file,
@@ -34,10 +31,18 @@ deduplicated as (
     {{ latest_landed_copy('renamed', 'record_key') }}
 ),
 
+phones as (
+    select
+        *,
+        {{ normalize_phone('mobile_phone', phone_region) }} as mobile_e164,
+        {{ normalize_phone('main_phone', phone_region) }} as main_e164
+    from deduplicated
+),
+
 final as (
     select
         concat('crm__contacts:', record_key) as record_id,
-        'crm__contacts' as source,
+        'crm__contacts' as source,  -- noqa: RF04
         record_key,
         occurred_at,
         {{ normalize_name('first_name') }} as first_name,
@@ -48,8 +53,10 @@ final as (
         {{ normalize_name('city') }} as city,
         country_code,
         {{ normalize_email('email') }} as email,
-        {{ normalize_phone('phone', phone_region) }} as phone
-    from deduplicated
+        -- The mobile is the contact's own; the main number is often the household's landline.
+        coalesce(mobile_e164, main_e164) as phone,
+        case when mobile_e164 is not null then main_e164 end as secondary_phone
+    from phones
 )
 
 select * from final

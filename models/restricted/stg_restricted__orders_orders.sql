@@ -84,7 +84,7 @@ addressed as (
 final as (
     select
         concat('orders__orders:', record_key) as record_id,
-        'orders__orders' as source,
+        'orders__orders' as source,  -- noqa: RF04
         record_key,
         occurred_at,
         {{ normalize_name('first_name') }} as first_name,
@@ -95,7 +95,8 @@ final as (
         {{ normalize_name('city') }} as city,
         country_code,
         coalesce(order_email, customer_email) as email,
-        coalesce(order_phone, customer_phone) as phone
+        coalesce(order_phone, customer_phone) as phone,
+        cast(null as string) as secondary_phone
     from addressed
 )
 

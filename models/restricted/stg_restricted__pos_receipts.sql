@@ -28,7 +28,7 @@ deduplicated as (
 final as (
     select
         concat('pos__receipts:', record_key) as record_id,
-        'pos__receipts' as source,
+        'pos__receipts' as source,  -- noqa: RF04
         record_key,
         occurred_at,
         {{ normalize_name(full_name_part('customer_name', 'first_word')) }} as first_name,
@@ -39,7 +39,8 @@ final as (
         cast(null as string) as city,
         cast(null as string) as country_code,
         cast(null as string) as email,
-        {{ normalize_phone('phone', "'" ~ var('default_phone_region') ~ "'") }} as phone
+        {{ normalize_phone('phone', "'" ~ var('default_phone_region') ~ "'") }} as phone,
+        cast(null as string) as secondary_phone
     from deduplicated
 )
 

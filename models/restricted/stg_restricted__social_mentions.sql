@@ -38,7 +38,7 @@ named as (
 final as (
     select
         concat('social__mentions:', record_key) as record_id,
-        'social__mentions' as source,
+        'social__mentions' as source,  -- noqa: RF04
         record_key,
         occurred_at,
         first_name,
@@ -49,7 +49,8 @@ final as (
         cast(null as string) as city,
         cast(null as string) as country_code,
         {{ normalize_email('linked_email') }} as email,
-        cast(null as string) as phone
+        cast(null as string) as phone,
+        cast(null as string) as secondary_phone
     from named
 )
 

@@ -1,4 +1,7 @@
-{#- The respondent of a survey: email and phone (default phone region, like stg_surveys__responses). -#}
+{#-
+    The respondent of a survey: email and phone, the phone read in the default phone region like
+    stg_surveys__responses does.
+-#}
 with
 
 source as (
@@ -24,7 +27,7 @@ deduplicated as (
 final as (
     select
         concat('surveys__responses:', record_key) as record_id,
-        'surveys__responses' as source,
+        'surveys__responses' as source,  -- noqa: RF04
         record_key,
         occurred_at,
         cast(null as string) as first_name,
@@ -35,7 +38,8 @@ final as (
         cast(null as string) as city,
         cast(null as string) as country_code,
         {{ normalize_email('email') }} as email,
-        {{ normalize_phone('phone', "'" ~ var('default_phone_region') ~ "'") }} as phone
+        {{ normalize_phone('phone', "'" ~ var('default_phone_region') ~ "'") }} as phone,
+        cast(null as string) as secondary_phone
     from deduplicated
 )
 

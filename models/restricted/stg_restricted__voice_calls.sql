@@ -41,7 +41,7 @@ customer_side as (
 final as (
     select
         concat('voice__calls:', record_key) as record_id,
-        'voice__calls' as source,
+        'voice__calls' as source,  -- noqa: RF04
         record_key,
         occurred_at,
         {{ normalize_name(full_name_part('caller_name', 'other_words')) }} as first_name,
@@ -52,7 +52,8 @@ final as (
         cast(null as string) as city,
         cast(null as string) as country_code,
         cast(null as string) as email,
-        {{ normalize_phone('phone', phone_region) }} as phone
+        {{ normalize_phone('phone', phone_region) }} as phone,
+        cast(null as string) as secondary_phone
     from customer_side
 )
 

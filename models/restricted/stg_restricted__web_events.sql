@@ -36,7 +36,7 @@ deduplicated as (
 final as (
     select
         concat('web__events:', record_key) as record_id,
-        'web__events' as source,
+        'web__events' as source,  -- noqa: RF04
         record_key,
         occurred_at,
         {{ normalize_name('first_name') }} as first_name,
@@ -47,7 +47,8 @@ final as (
         cast(null as string) as city,
         cast(null as string) as country_code,
         {{ normalize_email('email') }} as email,
-        {{ normalize_phone('phone', phone_region) }} as phone
+        {{ normalize_phone('phone', phone_region) }} as phone,
+        cast(null as string) as secondary_phone
     from deduplicated
 )
 

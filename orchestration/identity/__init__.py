@@ -1,0 +1,1 @@
+"""Identity resolution assets that run in Python between dbt models (probabilistic matching)."""

@@ -1,0 +1,630 @@
+"""Probabilistic matching: records linked by their personal attributes, scored with Splink.
+
+Fellegi-Sunter scoring with Splink on DuckDB, between dbt models. It reads
+``restricted.restricted_match_attributes`` (names, birth dates, addresses, emails and phones in the
+clear, cleaned for matching) and writes three tables that hold no clear personal value, only
+record ids, probabilities and agreement levels:
+
+- ``identity.match_model``: one row per training run: the trained model (Splink settings JSON
+  with every m and u probability), the threshold and the counts;
+- ``identity.match_pairs``: every scored pair at or above a review floor, with its probability,
+  match weight, the agreement level (gamma) of each compared attribute and whether the two
+  records share an email or a phone number;
+- ``identity.probabilistic_edges``: the pairs at or above the threshold whose names do not
+  disagree, the edges that the identity graph adds to the links of shared identifiers.
+
+Records with the same cleaned attributes are scored once, as one *profile* represented by its
+smallest record id, and a pair of profiles becomes an edge between the two representatives:
+about three records make one profile. The other records of a
+profile are not joined to it by an edge: when the profile has an email or phone they share it
+(the deterministic graph joins them), and when it has neither (a name on a till receipt) they
+need not be one person. Profiles with no name, or nothing but a name, are not matched: an email
+or phone alone is the deterministic graph's to link, and a name alone is not enough.
+
+Splink works in a DuckDB database of its own (in memory, spilling to a temporary directory), so
+its intermediate tables, which hold the clear values, never reach the warehouse file.
+"""
+
+import json
+import logging
+import math
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import dagster as dg
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from pydantic import Field
+from splink import ColumnExpression, DuckDBAPI, Linker, SettingsCreator, block_on
+
+from orchestration.resources import WarehouseResource
+from orchestration.settings import WAREHOUSE_POOL
+
+THRESHOLD_VARIABLE = "CONNECT360_MATCH_THRESHOLD"
+#: The match probability a pair needs to become an edge. On the simulator's ground truth
+#: (2,000 people x 30 days, 10,000 x 60) every edge from 0.9 up joins records of one person;
+#: 0.99 keeps a margin for real data, and 0.999 would drop about 40% of the edges: those that
+#: rest on a name and one email or phone number (a caller ID on a household landline...).
+DEFAULT_THRESHOLD = 0.99
+#: Pairs below this probability are not stored: neither edges nor worth a reviewer's time.
+REVIEW_FLOOR = 0.01
+SEED = 360
+#: Pairs sampled to estimate u (how often two different people agree by coincidence).
+U_SAMPLE_PAIRS = 5e6
+#: At most about this many blocked pairs per expectation-maximisation session (hash-sampled).
+EM_MAX_PAIRS = 5e6
+#: A training block with fewer candidate pairs than this is skipped: too little to learn from.
+MIN_TRAINING_PAIRS = 20
+#: The share of true matches that the rules estimating the prior are assumed to find.
+PRIOR_RULES_RECALL = 0.8
+#: The smallest m probability a trained level keeps. On small or very regular data EM can learn
+#: that one person's records never disagree on, say, the phone (m near 0), which would make any
+#: disagreement a veto of 20 bits or more; with this floor no single attribute weighs more than
+#: about -10 bits.
+MIN_M_PROBABILITY = 0.001
+#: Memory of Splink's own DuckDB database; it spills to a temporary directory beyond it.
+DEFAULT_MEMORY_LIMIT = "4GB"
+
+#: The cleaned attributes of restricted.restricted_match_attributes that make a profile.
+ATTRIBUTES = (
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "address_line",
+    "postal_code",
+    "email",
+    "phone",
+    "secondary_phone",
+)
+#: The comparisons of the model, by output column name (gamma_<name> in identity.match_pairs).
+COMPARISONS = ("first_name", "last_name", "date_of_birth", "address", "phone", "email")
+#: Expectation-maximisation sessions: each estimates m for the comparisons its block leaves free.
+#: No session blocks on phones: household members share a landline and an address, and a session
+#: that fixed the phone would count them as matches that disagree on names.
+TRAINING_BLOCKS = (("email_block",), ("first_name", "last_name", "postal_code"), ("date_of_birth",))
+#: An email or number on more profiles than this (a placeholder address, a junk or call-centre
+#: number) finds no candidate pairs: it would pair up thousands of unrelated profiles. It still
+#: counts when a pair found otherwise is compared, weighted down by its term frequency.
+MAX_PROFILES_PER_BLOCKING_VALUE = 100
+
+PAIR_SCHEMA = pa.schema(
+    [
+        ("record_id_l", pa.string()),
+        ("record_id_r", pa.string()),
+        ("records_l", pa.int64()),
+        ("records_r", pa.int64()),
+        ("match_probability", pa.float64()),
+        ("match_weight", pa.float64()),
+        *[(f"gamma_{name}", pa.int32()) for name in COMPARISONS],
+        ("shares_email", pa.bool_()),
+        ("shares_phone", pa.bool_()),
+        ("match_key", pa.string()),
+    ]
+)
+#: Whether the two records already share an email or a phone number tells the graph which edges
+#: only repeat a link it has (unless its guards cut that identifier) and which are new.
+EDGE_COLUMNS = (
+    "record_id_l",
+    "record_id_r",
+    "match_probability",
+    "match_weight",
+    "shares_email",
+    "shares_phone",
+)
+
+logger = logging.getLogger(__name__)
+
+
+def validate_threshold(threshold: float) -> float:
+    if not REVIEW_FLOOR <= threshold < 1.0:
+        raise ValueError(f"the match threshold must be in [{REVIEW_FLOOR}, 1), got {threshold}")
+    return threshold
+
+
+def default_threshold() -> float:
+    """CONNECT360_MATCH_THRESHOLD when it is set, else DEFAULT_THRESHOLD."""
+    value = os.environ.get(THRESHOLD_VARIABLE)
+    return validate_threshold(float(value)) if value else DEFAULT_THRESHOLD
+
+
+def comparisons() -> list[Any]:
+    """How two profiles are compared: per attribute, its levels from most to least similar."""
+    return [
+        cl.NameComparison("first_name", jaro_winkler_thresholds=[0.92, 0.8]),
+        cl.NameComparison("last_name", jaro_winkler_thresholds=[0.92, 0.8]),
+        cl.CustomComparison(
+            output_column_name="date_of_birth",
+            comparison_description="Date of birth",
+            comparison_levels=[
+                cll.NullLevel("date_of_birth"),
+                cll.ExactMatchLevel("date_of_birth"),
+                # How often one person's records disagree on the birth date, and how: fixed
+                # priors. Sources that never mistype a date give EM no such pair to learn from,
+                # and it would drive these m to zero, an infinitely strong penalty.
+                cll.LevenshteinLevel(
+                    ColumnExpression("date_of_birth").cast_to_string(), 1
+                ).configure(m_probability=0.01, fix_m_probability=True),
+                cll.AbsoluteDateDifferenceLevel(
+                    "date_of_birth", input_is_string=False, threshold=1, metric="year"
+                ).configure(m_probability=0.005, fix_m_probability=True),
+                cll.ElseLevel().configure(m_probability=0.005, fix_m_probability=True),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="address",
+            comparison_description="Street line and postal code",
+            comparison_levels=[
+                cll.NullLevel("address_line"),
+                cll.And(cll.ExactMatchLevel("address_line"), cll.ExactMatchLevel("postal_code")),
+                # A typo in the street, not another house: the house numbers must agree.
+                cll.And(
+                    cll.ExactMatchLevel(ColumnExpression("address_line").regex_extract("^[0-9]+")),
+                    cll.JaroWinklerLevel("address_line", 0.9),
+                    cll.ExactMatchLevel("postal_code"),
+                ),
+                cll.ExactMatchLevel("postal_code"),
+                cll.ElseLevel(),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="phone",
+            comparison_description="E.164 numbers: the main one, any of the two, one digit off",
+            comparison_levels=[
+                cll.NullLevel("phones"),
+                cll.ExactMatchLevel("phone", term_frequency_adjustments=True),
+                cll.ArrayIntersectLevel("phones", min_intersection=1),
+                cll.DamerauLevenshteinLevel("phone", 1),
+                cll.ElseLevel(),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="email",
+            comparison_description="Normalized email address",
+            comparison_levels=[
+                cll.NullLevel("email"),
+                cll.ExactMatchLevel("email", term_frequency_adjustments=True),
+                cll.ElseLevel(),
+            ],
+        ),
+    ]
+
+
+def blocking_rules() -> list[Any]:
+    """The candidate pairs: profiles that agree exactly on one of these are scored."""
+    return [
+        block_on("phones_block", arrays_to_explode=["phones_block"]),
+        block_on("email_block"),
+        block_on("first_name", "address_line"),
+        block_on("last_name", "address_line"),
+        block_on("first_name", "last_name", "postal_code"),
+        block_on("first_name", "date_of_birth"),
+        block_on("last_name", "date_of_birth"),
+    ]
+
+
+def match_settings() -> SettingsCreator:
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="profile_id",
+        comparisons=comparisons(),
+        blocking_rules_to_generate_predictions=blocking_rules(),
+        # Splink only outputs the gamma levels with the matching columns; the query that reads
+        # its predictions (in its own database) selects ids, scores and levels only.
+        retain_matching_columns=True,
+        retain_intermediate_calculation_columns=False,
+        max_iterations=20,
+    )
+
+
+@dataclass(frozen=True)
+class MatchingRun:
+    """What one run did, as written to identity.match_model."""
+
+    trained_at: datetime
+    status: str
+    threshold: float
+    records: int
+    profiles: int
+    scored_pairs: int
+    edges: int
+    seconds: float
+    settings: dict[str, Any] | None
+
+    @property
+    def prior(self) -> float | None:
+        return self.settings["probability_two_random_records_match"] if self.settings else None
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "trained_at": self.trained_at.isoformat(),
+            "status": self.status,
+            "threshold": self.threshold,
+            "records": self.records,
+            "profiles": self.profiles,
+            "scored_pairs": self.scored_pairs,
+            "edges": self.edges,
+            "probability_two_random_records_match": self.prior,
+            "seconds": round(self.seconds, 2),
+        }
+
+
+def _read_profiles(connection: duckdb.DuckDBPyConnection) -> tuple[int, pa.Table]:
+    """How many records there are, and the distinct profiles of those worth matching."""
+    [(exists,)] = connection.sql(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'restricted' and table_name = 'restricted_match_attributes'"
+    ).fetchall()
+    if not exists:
+        return 0, pa.table({})
+    attributes = ", ".join(ATTRIBUTES)
+    [(records,)] = connection.sql(
+        "select count(*) from restricted.restricted_match_attributes"
+    ).fetchall()
+    profiles = connection.sql(
+        f"""
+        select
+            min(record_id) as profile_id,
+            {attributes},
+            -- list_distinct drops NULLs: the profile's numbers, NULL when it has none.
+            nullif(list_sort(list_distinct([phone, secondary_phone])), []) as phones,
+            count(*) as record_count
+        from restricted.restricted_match_attributes
+        where
+            coalesce(first_name, last_name) is not null
+            and coalesce(
+                cast(date_of_birth as varchar), address_line, postal_code, email, phone,
+                secondary_phone
+            ) is not null
+        group by {attributes}
+        order by profile_id
+        """
+    ).to_arrow_table()
+    return records, profiles
+
+
+#: The profiles in Splink's database, with the emails and numbers that may find candidates.
+_PROFILES_WITH_BLOCKING_VALUES = """
+create table profiles as
+with
+
+numbers as (
+    select profile_id, unnest(phones) as number from profiles_arrow
+),
+
+number_profiles as (
+    select number, count(*) as profiles from numbers group by number
+),
+
+blocking_numbers as (
+    select numbers.profile_id, list_sort(list(numbers.number)) as phones_block
+    from numbers
+    inner join number_profiles on numbers.number = number_profiles.number
+    where number_profiles.profiles <= ?
+    group by numbers.profile_id
+)
+
+select
+    profiles_arrow.*,
+    case when count(*) over (partition by profiles_arrow.email) <= ? then profiles_arrow.email end
+        as email_block,
+    case when count(*) over (partition by profiles_arrow.phone) <= ? then profiles_arrow.phone end
+        as phone_block,
+    blocking_numbers.phones_block
+from profiles_arrow
+left join blocking_numbers on profiles_arrow.profile_id = blocking_numbers.profile_id
+order by profiles_arrow.profile_id
+"""
+
+
+def _equal_pairs(database: duckdb.DuckDBPyConnection, columns: tuple[str, ...]) -> int:
+    """How many profile pairs agree exactly on every one of `columns`."""
+    [(pairs,)] = database.sql(
+        f"""
+        select coalesce(sum(size * (size - 1) // 2), 0) from (
+            select count(*) as size from profiles
+            where {" and ".join(f"{column} is not null" for column in columns)}
+            group by {", ".join(columns)}
+        )
+        """
+    ).fetchall()
+    return int(pairs)
+
+
+def floor_m_probabilities(model: dict[str, Any], floor: float) -> dict[str, Any]:
+    """The model (Splink settings) with every trained m probability raised to at least `floor`."""
+    floored = json.loads(json.dumps(model))
+    for comparison in floored["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            m = level.get("m_probability")
+            if isinstance(m, float | int) and m < floor:
+                level["m_probability"] = floor
+    return floored
+
+
+class UntrainableError(Exception):
+    """The data did not let the model be trained (too small or too uniform)."""
+
+
+def _expectation_maximisation(linker: Linker, block: tuple[str, ...]) -> bool:
+    """One EM session blocked on `block`; False when Splink refused its estimates.
+
+    On small or very regular data EM can drive an m probability to exactly zero, which Splink 5
+    refuses (ValueError "below the minimum allowed value"). The session's estimates are then
+    dropped (Splink trains on a copy of the model) and the other sessions still count.
+    """
+    try:
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            block_on(*block), max_pairs=EM_MAX_PAIRS
+        )
+    except ValueError as error:
+        if "below the minimum allowed value" not in str(error):
+            raise
+        logger.warning("EM session blocked on %s skipped: %s", block, error)
+        return False
+    return True
+
+
+def _train_and_predict(
+    database: duckdb.DuckDBPyConnection, training_blocks: list[tuple[str, ...]], seed: int
+) -> tuple[dict[str, Any], pa.Table]:
+    linker = Linker(
+        DuckDBAPI(database).register("profiles"), match_settings(), log_level=logging.WARNING
+    )
+    linker.training.estimate_probability_two_random_records_match(
+        [
+            block_on("first_name", "last_name", "email_block"),
+            block_on("first_name", "last_name", "phone_block"),
+            block_on("first_name", "last_name", "date_of_birth"),
+        ],
+        recall=PRIOR_RULES_RECALL,
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=seed)
+    trained = [block for block in training_blocks if _expectation_maximisation(linker, block)]
+    if not trained:
+        raise UntrainableError("no expectation-maximisation session gave usable estimates")
+    model = floor_m_probabilities(linker.misc.save_model_to_json(), MIN_M_PROBABILITY)
+    linker = Linker(DuckDBAPI(database).register("profiles"), model, log_level=logging.WARNING)
+    predictions = linker.inference.predict(
+        threshold_match_probability=REVIEW_FLOOR, warning_mode="never"
+    )
+    gammas = ", ".join(f"prediction.gamma_{name}" for name in COMPARISONS)
+    pairs = database.sql(
+        f"""
+        select
+            prediction.profile_id_l as record_id_l,
+            prediction.profile_id_r as record_id_r,
+            left_profile.record_count as records_l,
+            right_profile.record_count as records_r,
+            prediction.match_probability,
+            prediction.match_weight,
+            {gammas},
+            coalesce(left_profile.email = right_profile.email, false) as shares_email,
+            coalesce(len(list_intersect(left_profile.phones, right_profile.phones)) > 0, false)
+                as shares_phone,
+            prediction.match_key
+        from {predictions.physical_name} as prediction
+        inner join profiles as left_profile
+            on prediction.profile_id_l = left_profile.profile_id
+        inner join profiles as right_profile
+            on prediction.profile_id_r = right_profile.profile_id
+        order by record_id_l, record_id_r
+        """
+    ).to_arrow_table()
+    return model, pairs.cast(PAIR_SCHEMA)
+
+
+def score_profiles(
+    profiles: pa.Table, *, seed: int = SEED, memory_limit: str | None = DEFAULT_MEMORY_LIMIT
+) -> tuple[str, dict[str, Any] | None, pa.Table]:
+    """Train the model on the profiles and score their candidate pairs: (status, model, pairs)."""
+    if profiles.num_rows < 2:
+        return "skipped: fewer than two profiles to match", None, PAIR_SCHEMA.empty_table()
+    with tempfile.TemporaryDirectory(prefix="connect360-matching-") as spill:
+        database = duckdb.connect(config={"temp_directory": spill})
+        try:
+            if memory_limit:
+                database.execute("set memory_limit = ?", [memory_limit])
+            database.execute("set preserve_insertion_order = false")
+            database.register("profiles_arrow", profiles)
+            database.execute(_PROFILES_WITH_BLOCKING_VALUES, [MAX_PROFILES_PER_BLOCKING_VALUE] * 3)
+            database.unregister("profiles_arrow")
+            training_blocks = [
+                block
+                for block in TRAINING_BLOCKS
+                if _equal_pairs(database, block) >= MIN_TRAINING_PAIRS
+            ]
+            if not training_blocks:
+                status = "skipped: too few candidate pairs to train on"
+                return status, None, PAIR_SCHEMA.empty_table()
+            try:
+                settings, pairs = _train_and_predict(database, training_blocks, seed)
+            except UntrainableError as error:
+                return f"skipped: {error}", None, PAIR_SCHEMA.empty_table()
+            return "trained", settings, pairs
+        finally:
+            database.close()
+
+
+#: An edge also needs names that do not disagree (gamma 0 is a comparison's "all other" level;
+#: -1, a missing name, is allowed). Household members share an address and often a landline:
+#: the model adds that evidence up as if it were independent, and only the names tell them apart.
+EDGE_CONDITION = "match_probability >= ? and gamma_first_name <> 0 and gamma_last_name <> 0"
+
+
+def is_edge(pairs: pa.Table, threshold: float) -> pa.ChunkedArray:
+    """Which scored pairs become edges (EDGE_CONDITION)."""
+    return pc.and_(
+        pc.greater_equal(pairs.column("match_probability"), threshold),
+        pc.and_(
+            pc.not_equal(pairs.column("gamma_first_name"), 0),
+            pc.not_equal(pairs.column("gamma_last_name"), 0),
+        ),
+    )
+
+
+def _write(connection: duckdb.DuckDBPyConnection, run: MatchingRun, pairs: pa.Table) -> None:
+    """Replace the pairs and edges and add the run to the model history, in one transaction."""
+    connection.execute("create schema if not exists identity")
+    connection.execute(
+        """
+        create table if not exists identity.match_model (
+            trained_at timestamptz,
+            status varchar,
+            threshold double,
+            records bigint,
+            profiles bigint,
+            scored_pairs bigint,
+            edges bigint,
+            probability_two_random_records_match double,
+            seconds double,
+            settings_json varchar
+        )
+        """
+    )
+    connection.register("scored_pairs", pairs)
+    try:
+        connection.execute("begin transaction")
+        connection.execute("create or replace table identity.match_pairs as from scored_pairs")
+        connection.execute(
+            f"""
+            create or replace table identity.probabilistic_edges as
+            select {", ".join(EDGE_COLUMNS)} from scored_pairs
+            where {EDGE_CONDITION}
+            order by record_id_l, record_id_r
+            """,
+            [run.threshold],
+        )
+        connection.execute(
+            "insert into identity.match_model values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                run.trained_at,
+                run.status,
+                run.threshold,
+                run.records,
+                run.profiles,
+                run.scored_pairs,
+                run.edges,
+                run.prior,
+                round(run.seconds, 3),
+                json.dumps(run.settings) if run.settings else None,
+            ],
+        )
+        connection.execute("commit")
+    except Exception:
+        connection.execute("rollback")
+        raise
+    finally:
+        connection.unregister("scored_pairs")
+
+
+def run_matching(
+    connection: duckdb.DuckDBPyConnection,
+    threshold: float | None = None,
+    *,
+    seed: int = SEED,
+    memory_limit: str | None = DEFAULT_MEMORY_LIMIT,
+) -> dict[str, Any]:
+    """Train, score, and write identity.match_model, match_pairs and probabilistic_edges.
+
+    `connection` is the warehouse. `threshold` defaults to CONNECT360_MATCH_THRESHOLD, else
+    DEFAULT_THRESHOLD. With no or too few records the tables are written empty, never missing.
+    Returns the run's summary (counts, status, timing).
+    """
+    started = time.perf_counter()
+    threshold = validate_threshold(default_threshold() if threshold is None else threshold)
+    trained_at = datetime.now(UTC)
+    records, profiles = _read_profiles(connection)
+    status, settings, pairs = score_profiles(profiles, seed=seed, memory_limit=memory_limit)
+    run = MatchingRun(
+        trained_at=trained_at,
+        status=status,
+        threshold=threshold,
+        records=records,
+        profiles=profiles.num_rows,
+        scored_pairs=pairs.num_rows,
+        edges=pc.sum(is_edge(pairs, threshold)).as_py() or 0,
+        seconds=time.perf_counter() - started,
+        settings=settings,
+    )
+    _write(connection, run, pairs)
+    logger.info("probabilistic matching: %s", run.summary())
+    return run.summary()
+
+
+def parameter_table(settings: dict[str, Any]) -> str:
+    """The trained m and u of every comparison level, and its match weight, as Markdown."""
+    lines = ["| comparison | level | m | u | weight |", "|---|---|---|---|---|"]
+    for comparison in settings["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            m, u = level.get("m_probability"), level.get("u_probability")
+            weight = f"{math.log2(m / u):.2f}" if m and u else "untrained"
+            lines.append(
+                f"| {comparison['output_column_name']} | {level['label_for_charts']} "
+                f"| {m if m is None else f'{m:.4g}'} | {u if u is None else f'{u:.3g}'} "
+                f"| {weight} |"
+            )
+    return "\n".join(lines)
+
+
+class MatchingConfig(dg.Config):
+    threshold: float | None = Field(
+        default=None,
+        description=(
+            f"Match probability an edge needs; default {THRESHOLD_VARIABLE}, "
+            f"else {DEFAULT_THRESHOLD}."
+        ),
+    )
+    memory_limit: str = Field(
+        default=DEFAULT_MEMORY_LIMIT,
+        description="Memory of Splink's own DuckDB database; it spills to disk beyond it.",
+    )
+
+
+@dg.asset(
+    key=dg.AssetKey(["identity", "probabilistic_edges"]),
+    deps=[dg.AssetKey(["restricted", "restricted_match_attributes"])],
+    group_name="identity",
+    owners=["cx-analytics@connect360.example"],
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb", "python", "splink"},
+    description=(
+        "Record pairs linked by probabilistic matching (Fellegi-Sunter, Splink on DuckDB) on "
+        "names, birth date, address, phone and email: edges of the identity graph at or above "
+        "the match threshold. Also writes identity.match_pairs (every scored pair for review) "
+        "and identity.match_model (the trained model of each run)."
+    ),
+)
+def probabilistic_edges(
+    context: dg.AssetExecutionContext, config: MatchingConfig, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    with warehouse.connect() as connection:
+        summary = run_matching(connection, config.threshold, memory_limit=config.memory_limit)
+        [(settings_json,)] = connection.sql(
+            "select settings_json from identity.match_model order by trained_at desc limit 1"
+        ).fetchall()
+    if summary["status"] != "trained":
+        context.log.warning(f"probabilistic matching {summary['status']}: no edges written")
+    metadata: dict[str, Any] = {
+        "dagster/row_count": dg.MetadataValue.int(summary["edges"]),
+        "status": dg.MetadataValue.text(summary["status"]),
+        "threshold": dg.MetadataValue.float(summary["threshold"]),
+        "records": dg.MetadataValue.int(summary["records"]),
+        "profiles": dg.MetadataValue.int(summary["profiles"]),
+        "scored_pairs": dg.MetadataValue.int(summary["scored_pairs"]),
+        "seconds": dg.MetadataValue.float(summary["seconds"]),
+    }
+    if settings_json:
+        metadata["probability_two_random_records_match"] = dg.MetadataValue.float(
+            summary["probability_two_random_records_match"]
+        )
+        metadata["parameters"] = dg.MetadataValue.md(parameter_table(json.loads(settings_json)))
+    return dg.MaterializeResult(metadata=metadata)

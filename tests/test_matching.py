@@ -1,0 +1,353 @@
+"""Probabilistic matching: simulated records through the load, the restricted dbt models and the
+Splink asset, checked against the simulator's ground truth; plus hand-made pairs."""
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.definitions import defs
+from orchestration.identity.matching import (
+    COMPARISONS,
+    THRESHOLD_VARIABLE,
+    MatchingConfig,
+    probabilistic_edges,
+    run_matching,
+)
+from orchestration.ingestion.assets import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
+from orchestration.resources import LandingResource, WarehouseResource
+from orchestration.transform.assets import dbt_resource
+from orchestration.transform.pseudonym_key import pseudonym_key
+from simulator import SimulationConfig, simulate
+from simulator.catalog import FIRST_NAMES, LAST_NAMES
+
+START = date(2026, 2, 1)
+DAYS = 20
+THRESHOLD = 0.99
+
+#: CRM contacts written into the raw table next to the simulated ones: one person twice, with a
+#: typo in the first name, the street written two ways and two different phones; and two people
+#: with one name from the simulator's catalogue (so simulated people may share it too), born
+#: years apart at different addresses of one postal code.
+HAND_MADE = {
+    "same-a": {
+        "first_name": "Jonathan",
+        "last_name": "Quistgaard",
+        "date_of_birth": "1971-03-04",
+        "address_line1": "12 Elm Street",
+        "postal_code": "10023",
+        "country_code": "US",
+        "mobile_phone": "+12125550101",
+    },
+    "same-b": {
+        "first_name": "Jonahtan",
+        "last_name": "Quistgaard",
+        "date_of_birth": "1971-03-04",
+        "address_line1": "12 ELM ST.",
+        "postal_code": "10023",
+        "country_code": "US",
+        "mobile_phone": "(347) 555-0199",
+    },
+    "other-a": {
+        "first_name": FIRST_NAMES[0],
+        "last_name": LAST_NAMES[0],
+        "date_of_birth": "1960-01-01",
+        "address_line1": "5 Maple Street",
+        "postal_code": "10023",
+        "country_code": "US",
+        "mobile_phone": "+12125550111",
+    },
+    "other-b": {
+        "first_name": FIRST_NAMES[0],
+        "last_name": LAST_NAMES[0],
+        "date_of_birth": "1985-06-15",
+        "address_line1": "300 Harbor Avenue",
+        "postal_code": "10023",
+        "country_code": "US",
+        "mobile_phone": "+12125550122",
+    },
+}
+
+
+def _record_id(crm_id: str) -> str:
+    return f"crm__contacts:{crm_id}|2026-02-02T00:00:00Z"
+
+
+def _add_hand_made_contacts(warehouse: Path) -> None:
+    connection = duckdb.connect(str(warehouse))
+    try:
+        for crm_id, values in HAND_MADE.items():
+            payload = {"crm_id": crm_id, "updated_at": "2026-02-02T00:00:00Z", **values}
+            connection.execute(
+                "insert into raw.crm__contacts by name select ? as record_key, "
+                "?::timestamptz as occurred_at, ? as payload, ?::date as _partition_date, "
+                "'crm/hand-made.csv' as _source_file, 1 as _source_line, "
+                "'hand-made' as _load_id, now() as _loaded_at",
+                [
+                    f"{crm_id}|2026-02-02T00:00:00Z",
+                    datetime(2026, 2, 2, tzinfo=UTC),
+                    json.dumps(payload),
+                    date(2026, 2, 2),
+                ],
+            )
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="module")
+def matched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    work = tmp_path_factory.mktemp("matching")
+    simulate(
+        SimulationConfig(
+            people=600,
+            days=DAYS,
+            start=START,
+            seed=11,
+            landing_dir=work / "landing",
+            truth_dir=work / "truth",
+            workers=1,
+            progress=False,
+        )
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CONNECT360_WAREHOUSE", str(work / "warehouse.duckdb"))
+        patch.delenv(THRESHOLD_VARIABLE, raising=False)
+        resources = {
+            "landing": LandingResource(path=str(work / "landing"), state_path=str(work / "state")),
+            "warehouse": WarehouseResource(path=str(work / "warehouse.duckdb")),
+        }
+        days = sorted(p.name for p in (work / "landing").glob("*/*") if p.is_dir())
+        with dg.instance_for_test() as instance:
+            loaded = defs.resolve_job_def("load_landing").execute_in_process(
+                instance=instance,
+                resources=resources,
+                tags={PARTITION_RANGE_START_TAG: days[0], PARTITION_RANGE_END_TAG: days[-1]},
+            )
+        assert loaded.success
+        assert dg.materialize([pseudonym_key], resources=resources).success
+        _add_hand_made_contacts(work / "warehouse.duckdb")
+        dbt_resource().cli(
+            ["build", "--select", "+restricted_match_attributes"], raise_on_error=True
+        ).wait()
+        result = dg.materialize(
+            [probabilistic_edges],
+            resources={"warehouse": resources["warehouse"]},
+            run_config=dg.RunConfig(
+                ops={"identity__probabilistic_edges": MatchingConfig(threshold=THRESHOLD)}
+            ),
+        )
+        assert result.success
+        (materialization,) = result.asset_materializations_for_node("identity__probabilistic_edges")
+        (work / "metadata.json").write_text(
+            json.dumps({key: str(value.value) for key, value in materialization.metadata.items()})
+        )
+    yield work
+
+
+def _connect(work: Path) -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
+    connection.execute(
+        f"""
+        create temp view truth as
+        select channel || '__' || entity || ':' || record_key as record_id, person_id
+        from '{work}/truth/records.parquet'
+        where malformed_kind is null and not is_duplicate
+        """
+    )
+    return connection
+
+
+def test_edges_link_records_of_one_true_person(matched):
+    connection = _connect(matched)
+    [(edges, judged, correct)] = connection.sql(
+        """
+        select
+            count(*),
+            count(*) filter (
+                where left_truth.person_id is not null and right_truth.person_id is not null
+            ),
+            count(*) filter (where left_truth.person_id = right_truth.person_id)
+        from identity.probabilistic_edges as edges
+        left join truth as left_truth on edges.record_id_l = left_truth.record_id
+        left join truth as right_truth on edges.record_id_r = right_truth.record_id
+        """
+    ).fetchall()
+    # Only the hand-made contacts have no truth, and only their own pair links them.
+    assert edges - judged == 1
+    assert judged > 50
+    assert correct / judged >= 0.99
+
+
+def test_a_typo_in_the_name_with_the_same_birth_date_and_address_links(matched):
+    connection = _connect(matched)
+    pair = connection.sql(
+        "select match_probability, gamma_first_name, gamma_phone from identity.match_pairs "
+        "where record_id_l = ? and record_id_r = ?",
+        params=[_record_id("same-a"), _record_id("same-b")],
+    ).fetchall()
+    edge = connection.sql(
+        "select count(*) from identity.probabilistic_edges "
+        "where record_id_l = ? and record_id_r = ?",
+        params=[_record_id("same-a"), _record_id("same-b")],
+    ).fetchall()
+    [(probability, first_name_level, phone_level)] = pair
+    assert probability >= THRESHOLD
+    assert first_name_level in (1, 2)  # similar (Jaro-Winkler), not exact
+    assert phone_level == 0  # the phones disagree
+    assert edge == [(1,)]
+
+
+def test_the_same_common_name_with_another_birth_date_and_address_does_not(matched):
+    connection = _connect(matched)
+    [(pairs,)] = connection.sql(
+        "select count(*) from identity.match_pairs "
+        "where record_id_l = ? and record_id_r = ? and match_probability >= ?",
+        params=[_record_id("other-a"), _record_id("other-b"), 0.5],
+    ).fetchall()
+    [(candidates,)] = connection.sql(
+        "select count(*) from restricted.restricted_match_attributes "
+        "where first_name = lower(?) and last_name = lower(?) and postal_code = '10023'",
+        params=[FIRST_NAMES[0], LAST_NAMES[0]],
+    ).fetchall()
+    assert candidates >= 2  # both are there, found by the first name + last name + postal block
+    assert pairs == 0
+
+
+def test_identity_tables_hold_no_clear_personal_value(matched):
+    connection = _connect(matched)
+    connection.execute(
+        """
+        create temp table personal as
+        select distinct value from (
+            unpivot restricted.restricted_match_attributes
+            on first_name, last_name, address_line, email, phone, secondary_phone
+            into name kind value value
+        )
+        where length(value) > 3
+        """
+    )
+    [(personal_values,)] = connection.sql("select count(*) from personal").fetchall()
+    columns = connection.sql(
+        "select table_name, column_name from information_schema.columns "
+        "where table_schema = 'identity' and data_type = 'VARCHAR'"
+    ).fetchall()
+    tables = {table for table, _ in columns}
+    leaks = [
+        f"{table}.{column}"
+        for table, column in columns
+        if connection.sql(
+            f'select count(*) from identity."{table}" as model '
+            f'inner join personal on personal.value = model."{column}"'
+        ).fetchall()[0][0]
+    ]
+    [(settings_json,)] = connection.sql(
+        "select settings_json from identity.match_model order by trained_at desc limit 1"
+    ).fetchall()
+    quoted = {f'"{value}"' for (value,) in connection.sql("select value from personal").fetchall()}
+    assert personal_values > 300
+    assert {"match_model", "match_pairs", "probabilistic_edges"} <= tables
+    assert leaks == []
+    assert [value for value in quoted if value in settings_json] == []
+    assert "@" not in settings_json
+
+
+def test_the_trained_model_is_stored_with_every_parameter(matched):
+    connection = _connect(matched)
+    [(status, threshold, profiles, scored, edges, prior, settings_json)] = connection.sql(
+        "select status, threshold, profiles, scored_pairs, edges, "
+        "probability_two_random_records_match, settings_json "
+        "from identity.match_model order by trained_at desc limit 1"
+    ).fetchall()
+    settings = json.loads(settings_json)
+    levels = {
+        comparison["output_column_name"]: comparison["comparison_levels"]
+        for comparison in settings["comparisons"]
+    }
+    exact = {name: levels[name][1] for name in COMPARISONS}
+    [(pairs,)] = connection.sql("select count(*) from identity.match_pairs").fetchall()
+    [(edge_rows,)] = connection.sql("select count(*) from identity.probabilistic_edges").fetchall()
+    assert status == "trained"
+    assert threshold == THRESHOLD
+    assert 0 < prior < 0.01
+    assert (scored, edges) == (pairs, edge_rows)
+    assert profiles > 300
+    assert set(levels) == set(COMPARISONS)
+    # An exact agreement is strong evidence for a match on every attribute.
+    assert all(level["m_probability"] > 10 * level["u_probability"] for level in exact.values())
+    metadata = json.loads((matched / "metadata.json").read_text())
+    assert metadata["status"] == "trained"
+    assert int(metadata["dagster/row_count"]) == edges
+    assert "| first_name | Exact match on first_name |" in metadata["parameters"]
+
+
+def test_the_threshold_decides_the_edges_and_runs_are_repeatable(matched, tmp_path, monkeypatch):
+    copy = tmp_path / "warehouse.duckdb"
+    copy.write_bytes((matched / "warehouse.duckdb").read_bytes())
+    connection = duckdb.connect(str(copy))
+    first_pairs = connection.sql(
+        "select * from identity.match_pairs order by record_id_l, record_id_r"
+    ).fetchall()
+    monkeypatch.setenv(THRESHOLD_VARIABLE, "0.5")
+    summary = run_matching(connection)
+    [(lowest, edges, runs)] = connection.sql(
+        "select min(match_probability), count(*), "
+        "(select count(*) from identity.match_model) from identity.probabilistic_edges"
+    ).fetchall()
+    [(above,)] = connection.sql(
+        "select count(*) from identity.match_pairs where match_probability >= 0.5"
+    ).fetchall()
+    again = connection.sql(
+        "select * from identity.match_pairs order by record_id_l, record_id_r"
+    ).fetchall()
+    assert summary["threshold"] == 0.5
+    assert lowest >= 0.5
+    assert edges == above == summary["edges"]
+    assert edges > sum(1 for row in first_pairs if row[4] >= THRESHOLD)
+    assert runs == 2
+    assert again == first_pairs
+
+
+@pytest.mark.parametrize("with_table", [False, True])
+def test_without_records_the_tables_are_written_empty(tmp_path, with_table):
+    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    if with_table:
+        connection.execute("create schema restricted")
+        connection.execute(
+            "create table restricted.restricted_match_attributes as "
+            "select 'crm__contacts:1' as record_id, 'jane' as first_name, "
+            "null::varchar as last_name, null::date as date_of_birth, "
+            "null::varchar as address_line, null::varchar as postal_code, "
+            "'jane@example.org' as email, null::varchar as phone, "
+            "null::varchar as secondary_phone"
+        )
+    summary = run_matching(connection, 0.99)
+    edge_columns = connection.sql(
+        "select column_name from information_schema.columns "
+        "where table_schema = 'identity' and table_name = 'probabilistic_edges' "
+        "order by ordinal_position"
+    ).fetchall()
+    [(pairs, edges, runs)] = connection.sql(
+        "select (select count(*) from identity.match_pairs), "
+        "(select count(*) from identity.probabilistic_edges), "
+        "(select count(*) from identity.match_model)"
+    ).fetchall()
+    assert summary["status"].startswith("skipped")
+    assert summary["records"] == (1 if with_table else 0)
+    assert [column for (column,) in edge_columns] == [
+        "record_id_l",
+        "record_id_r",
+        "match_probability",
+        "match_weight",
+        "shares_email",
+        "shares_phone",
+    ]
+    assert (pairs, edges, runs) == (0, 0, 1)
+
+
+def test_a_threshold_outside_the_unit_interval_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="threshold"):
+        run_matching(duckdb.connect(str(tmp_path / "warehouse.duckdb")), 1.0)
