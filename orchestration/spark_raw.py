@@ -1,4 +1,4 @@
-"""The raw tables in the Spark catalog of the dbt ``spark`` target: ``python -m orchestration.spark_raw``.
+"""Copy the raw tables into the Spark catalog of dbt's ``spark`` target (``python -m`` this module).
 
 On a real Spark deployment the loader writes ``raw.<channel>__<entity>`` into the lakehouse and the
 pseudonym key asset writes ``restricted.pseudonym_key`` there; dbt then builds on them. This
@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
+import shutil
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 from dbt.config.profile import read_profile
 from dbt.config.renderer import ProfileRenderer
@@ -39,7 +40,7 @@ def spark_settings(profiles_dir: Path = REPO_ROOT, target: str = TARGET) -> dict
     outputs = read_profile(str(profiles_dir))[PROFILE]["outputs"]
     rendered = ProfileRenderer({}).render_data(outputs[target])
     settings = {str(key): str(value) for key, value in rendered["server_side_parameters"].items()}
-    # dbt-spark forces this on its sessions too; the same value keeps view definitions alike.
+    # As dbt-spark has it: it sets this on its sessions whatever the profile says.
     settings["spark.sql.ansi.enabled"] = "false"
     return settings
 
@@ -55,14 +56,23 @@ def spark_session(profiles_dir: Path = REPO_ROOT, target: str = TARGET) -> Spark
     return builder.getOrCreate()
 
 
+def _local_path(uri: str) -> Path:
+    """A ``file:`` location of the Spark catalog as a path: the bridge writes local files."""
+    parsed = urlparse(uri)
+    if parsed.scheme not in ("", "file"):
+        raise ValueError(f"the bridge writes local files; the Spark catalog is at {uri}")
+    return Path(unquote(parsed.path))
+
+
 def copy_to_spark(warehouse_path: Path, spark: SparkSession) -> dict[str, int]:
-    """Copy ``raw.*`` and the pseudonym key from DuckDB into Spark; rows per copied table."""
+    """Copy ``raw.*`` and the pseudonym key from DuckDB into Spark; rows per copied table.
+
+    Each table becomes Parquet written by DuckDB in its database's folder of the Spark warehouse,
+    registered as a Parquet table there: Spark reads the files as they are, no second copy.
+    """
     key_schema, key_table = pseudonym_key.key.path
     copied: dict[str, int] = {}
-    with (
-        connect_warehouse(warehouse_path, read_only=True) as connection,
-        tempfile.TemporaryDirectory(prefix="connect360-spark-raw-") as scratch,
-    ):
+    with connect_warehouse(warehouse_path, read_only=True) as connection:
         tables = connection.execute(
             "select table_schema, table_name from information_schema.tables "
             "where table_schema = ? or (table_schema = ? and table_name = ?) "
@@ -79,13 +89,17 @@ def copy_to_spark(warehouse_path: Path, spark: SparkSession) -> dict[str, int]:
                     [schema, table],
                 ).fetchall()
             )
-            path = Path(scratch) / f"{schema}.{table}.parquet"
-            connection.execute(
-                f'copy (select {columns} from "{schema}"."{table}") to \'{path}\' (format parquet)'
-            )
             spark.sql(f"create database if not exists {schema}")
-            spark.read.parquet(str(path)).write.mode("overwrite").saveAsTable(f"{schema}.{table}")
-            copied[f"{schema}.{table}"] = spark.table(f"{schema}.{table}").count()
+            spark.sql(f"drop table if exists {schema}.{table}")
+            folder = _local_path(spark.catalog.getDatabase(schema).locationUri) / table
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            (rows,) = connection.execute(
+                f'copy (select {columns} from "{schema}"."{table}") '
+                f"to '{folder / 'data.parquet'}' (format parquet)"
+            ).fetchone()
+            spark.sql(f"create table {schema}.{table} using parquet location '{folder}'")
+            copied[f"{schema}.{table}"] = rows
     return copied
 
 

@@ -1,0 +1,254 @@
+"""The dbt project on Spark: one simulated day through the DuckDB load, copied to Spark as
+``python -m orchestration.spark_raw`` does and built with ``dbt build --target spark`` (dbt-spark's
+session method, local pyspark), then compared with the same day built on DuckDB."""
+
+import hashlib
+import json
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import duckdb
+import pytest
+from dbt.cli.main import dbtRunner
+from pyspark.sql import SparkSession
+
+from orchestration.definitions import defs
+from orchestration.ingestion.assets import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
+from orchestration.resources import LandingResource, WarehouseResource
+from orchestration.settings import REPO_ROOT
+from orchestration.spark_raw import copy_to_spark, spark_session
+from orchestration.transform.assets import dbt_executable
+from orchestration.transform.pseudonym_key import pseudonym_key
+from simulator import SimulationConfig, simulate
+
+START = date(2026, 2, 1)
+DAY = START + timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Builds:
+    work: Path
+    spark: SparkSession
+    #: unique_id -> (schema, table) of every model, as each engine's manifest places it.
+    duckdb_models: dict[str, tuple[str, str]]
+    spark_models: dict[str, tuple[str, str]]
+    spark_results: dict[str, Any]
+
+
+def _dbt_arguments(command: str, target: str, work: Path) -> list[str]:
+    return [
+        command,
+        "--target",
+        target,
+        "--project-dir",
+        str(REPO_ROOT),
+        "--profiles-dir",
+        str(REPO_ROOT),
+        "--target-path",
+        str(work / f"{target}_target"),
+        "--log-path",
+        str(work / f"{target}_logs"),
+    ]
+
+
+def _models(target_path: Path) -> dict[str, tuple[str, str]]:
+    manifest = json.loads((target_path / "manifest.json").read_text())
+    return {
+        unique_id: (node["schema"], node["alias"])
+        for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] == "model"
+    }
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Builds]:
+    work = tmp_path_factory.mktemp("spark")
+    # Two days simulated, the second loaded: its records come from more channels than the first
+    # day's CRM and consent imports. (A one-day simulation trips a simulator bug: an outreach
+    # call moved past the window's end is still counted for the consent rules.)
+    simulate(
+        SimulationConfig(
+            people=800,
+            days=2,
+            start=START,
+            seed=7,
+            landing_dir=work / "landing",
+            truth_dir=work / "truth",
+            workers=1,
+            progress=False,
+        )
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CONNECT360_WAREHOUSE", str(work / "warehouse.duckdb"))
+        patch.setenv("CONNECT360_SPARK_DIR", str(work / "spark"))
+        resources = {
+            "landing": LandingResource(path=str(work / "landing"), state_path=str(work / "state")),
+            "warehouse": WarehouseResource(path=str(work / "warehouse.duckdb")),
+        }
+        with dg.instance_for_test() as instance:
+            loaded = defs.resolve_job_def("load_landing").execute_in_process(
+                instance=instance,
+                resources=resources,
+                tags={PARTITION_RANGE_START_TAG: str(DAY), PARTITION_RANGE_END_TAG: str(DAY)},
+            )
+        assert loaded.success
+        assert dg.materialize([pseudonym_key], resources=resources).success
+        # What `python -m orchestration.spark_raw` does, in this process: Spark's metastore is
+        # an embedded Derby database that one process opens at a time, and dbt below runs here
+        # too, its session method picking up this session.
+        spark = spark_session()
+        try:
+            copied = copy_to_spark(work / "warehouse.duckdb", spark)
+            assert copied["restricted.pseudonym_key"] == 1
+            # DuckDB builds the same models meanwhile, to compare with (models only: the tests run
+            # on DuckDB in tests/test_pipeline.py).
+            with (work / "duckdb.log").open("w") as log:
+                on_duckdb = subprocess.Popen(
+                    [dbt_executable(), *_dbt_arguments("run", "duckdb", work)],
+                    cwd=REPO_ROOT,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+                on_spark = dbtRunner().invoke(_dbt_arguments("build", "spark", work))
+                duckdb_status = on_duckdb.wait()
+            assert on_spark.exception is None, on_spark.exception
+            assert duckdb_status == 0, (work / "duckdb.log").read_text()[-3000:]
+            yield Builds(
+                work=work,
+                spark=spark,
+                duckdb_models=_models(work / "duckdb_target"),
+                spark_models=_models(work / "spark_target"),
+                spark_results=json.loads((work / "spark_target" / "run_results.json").read_text()),
+            )
+        finally:
+            spark.stop()
+
+
+@pytest.fixture(scope="module")
+def warehouse(builds: Builds) -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = duckdb.connect(str(builds.work / "warehouse.duckdb"), read_only=True)
+    connection.execute("set TimeZone = 'UTC'")
+    yield connection
+    connection.close()
+
+
+def test_dbt_builds_seeds_models_and_every_test_on_spark(builds):
+    statuses = {result["unique_id"]: result["status"] for result in builds.spark_results["results"]}
+    failed = {
+        unique_id: status
+        for unique_id, status in statuses.items()
+        if status not in ("success", "pass")
+    }
+    kinds = {unique_id.split(".")[0] for unique_id in statuses}
+    assert failed == {}
+    assert {"seed", "model", "test", "unit_test"} <= kinds
+    assert set(builds.spark_models) <= set(statuses)
+
+
+def _value(value: Any) -> Any:
+    """A value as both engines' Python clients can agree on it: instants in UTC."""
+    if isinstance(value, datetime):
+        # DuckDB returns timestamptz in its time zone; pyspark returns local naive datetimes.
+        return value.astimezone(UTC)
+    return value
+
+
+def _rows(rows: list[tuple[Any, ...]]) -> dict[Any, tuple[Any, ...]]:
+    """Rows by their first column, each model's key."""
+    return {row[0]: tuple(_value(value) for value in row) for row in rows}
+
+
+def test_every_model_has_the_same_number_of_rows_on_spark_and_duckdb(builds, warehouse):
+    assert set(builds.spark_models) == set(builds.duckdb_models)
+    missing = [
+        unique_id
+        for unique_id, (schema, table) in builds.spark_models.items()
+        if not builds.spark.catalog.tableExists(table, schema)
+    ]
+    assert missing == []
+    counts: dict[str, tuple[int, int]] = {}
+    for unique_id, (schema, table) in builds.duckdb_models.items():
+        spark_schema, spark_table = builds.spark_models[unique_id]
+        (on_duckdb,) = warehouse.execute(f'select count(*) from "{schema}"."{table}"').fetchone()
+        counts[unique_id] = (on_duckdb, builds.spark.table(f"{spark_schema}.{spark_table}").count())
+    differing = {unique_id: pair for unique_id, pair in counts.items() if pair[0] != pair[1]}
+    assert differing == {}
+    assert sum(1 for on_duckdb, _ in counts.values() if on_duckdb > 0) >= 20
+
+
+def test_staging_models_hold_the_same_values_on_spark_and_duckdb(builds, warehouse):
+    differing: dict[str, list[str]] = {}
+    compared = 0
+    for unique_id, (schema, table) in builds.duckdb_models.items():
+        if schema != "staging":
+            continue
+        spark_schema, spark_table = builds.spark_models[unique_id]
+        on_duckdb = warehouse.execute(f'select * from "{schema}"."{table}"')
+        columns = [column[0] for column in on_duckdb.description]
+        duckdb_rows = _rows(on_duckdb.fetchall())
+        spark_rows = _rows(
+            [
+                tuple(row)
+                for row in builds.spark.table(f"{spark_schema}.{spark_table}")
+                .select(*columns)
+                .collect()
+            ]
+        )
+        assert duckdb_rows.keys() == spark_rows.keys(), table
+        columns_off = sorted(
+            {
+                column
+                for key, row in duckdb_rows.items()
+                for column, ours, theirs in zip(columns, row, spark_rows[key], strict=True)
+                if ours != theirs
+            }
+        )
+        if columns_off:
+            differing[table] = columns_off
+        compared += len(duckdb_rows)
+    assert differing == {}
+    assert compared > 500
+
+
+def test_both_engines_give_an_email_the_same_keyed_hash(builds, warehouse):
+    """Every email key in staging is sha256(key|email|address) on both engines, as in Python."""
+    (secret,) = warehouse.execute("select pseudonym_key from restricted.pseudonym_key").fetchone()
+    emails = duckdb.sql(
+        f"select distinct lower(trim(value)) from '{builds.work}/truth/identifiers.parquet' "
+        "where identifier_type = 'email'"
+    ).fetchall()
+    expected = {
+        hashlib.sha256(f"{secret}|email|{email}".encode()).hexdigest() for (email,) in emails
+    }
+    on_duckdb: set[str] = set()
+    on_spark: set[str] = set()
+    for unique_id, (schema, table) in builds.duckdb_models.items():
+        if schema != "staging":
+            continue
+        spark_schema, spark_table = builds.spark_models[unique_id]
+        for (column,) in warehouse.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = ? and table_name = ? and column_name like '%email_key'",
+            [schema, table],
+        ).fetchall():
+            on_duckdb |= {
+                key
+                for (key,) in warehouse.execute(
+                    f'select "{column}" from "{schema}"."{table}" where "{column}" is not null'
+                ).fetchall()
+            }
+            on_spark |= {
+                row[0]
+                for row in builds.spark.table(f"{spark_schema}.{spark_table}")
+                .where(f"`{column}` is not null")
+                .select(column)
+                .collect()
+            }
+    assert len(on_spark) > 50
+    assert on_spark == on_duckdb
+    assert on_spark <= expected
