@@ -1411,7 +1411,9 @@ class Journey:
             sid,
         )
         self.emit("marketing/sends", at, marketing_send(send), Stage.MARKETING)
-        self.sends.append(SendFact(send.send_id, "phone", "marketing", at, 0.0))
+        # Only sends inside the window are landed, so only they can break a consent rule.
+        if self.w.t0 <= at < self.w.t1:
+            self.sends.append(SendFact(send.send_id, "phone", "marketing", at, 0.0))
 
     def _inject_breaches(self) -> None:
         rate = self.w.violation_rate
