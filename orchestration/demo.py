@@ -19,6 +19,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.definitions import defs
+from orchestration.identity.matching import probabilistic_edges
 from orchestration.ingestion.assets import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 from orchestration.ingestion.contracts import load_contracts
 from orchestration.ingestion.loader import quarantine_table, raw_table
@@ -89,7 +90,9 @@ def _load(instance: dg.DagsterInstance, settings: Settings, days: list[str]) -> 
 
 def _transform(instance: dg.DagsterInstance, settings: Settings) -> None:
     result = dg.materialize(
-        [pseudonym_key, connect360_dbt_assets],
+        # dbt runs in two steps around the Splink asset: up to the matching attributes, then
+        # the identity graph that takes the matches in.
+        [pseudonym_key, probabilistic_edges, connect360_dbt_assets],
         instance=instance,
         resources={**default_resources(settings), "dbt": dbt_resource()},
         run_config=QUIET_LOGS,
