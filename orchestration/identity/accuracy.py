@@ -15,8 +15,9 @@ Each source record the truth attributes to a person is compared with the custome
   address used nowhere else, is the same person in the truth but not in any data; the
   `recall_ceiling` is the share of a person's pairs that are linkable.
 
-With ``--build``, the identity models are rebuilt first, with and without the probabilistic
-matching step, and both results are reported.
+With ``--build``, the probabilistic matching step runs first (restricted attributes, then
+Splink), and the identity models are rebuilt without and with its matches; both results are
+reported.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.identity.matching import run_matching
 from orchestration.settings import REPO_ROOT, Settings
 from orchestration.transform.assets import dbt_executable
 
@@ -200,13 +202,24 @@ def _linkable_recall(connection: duckdb.DuckDBPyConnection) -> tuple[float, floa
     return float(linkable) / float(supported), float(supported) / float(everything)
 
 
+def _dbt(arguments: list[str], env: dict[str, str]) -> None:
+    subprocess.run([dbt_executable(), *arguments, "--quiet"], cwd=REPO_ROOT, env=env, check=True)
+
+
+def _match(warehouse: Path, env: dict[str, str]) -> dict[str, object]:
+    """The probabilistic step as the Dagster asset runs it: attributes, then Splink."""
+    _dbt(["run", "--select", "+restricted_match_attributes"], env)
+    connection = duckdb.connect(str(warehouse))
+    try:
+        return run_matching(connection)
+    finally:
+        connection.close()
+
+
 def _rebuild_identity(probabilistic: bool, env: dict[str, str]) -> float:
     started = time.perf_counter()
-    subprocess.run(
-        [dbt_executable(), "build", "--select", "identity", "--quiet",
-         "--vars", json.dumps({"identity_probabilistic_matching": probabilistic})],
-        cwd=REPO_ROOT, env=env, check=True,
-    )  # fmt: skip
+    variables = json.dumps({"identity_probabilistic_matching": probabilistic})
+    _dbt(["run", "--select", "identity", "--vars", variables], env)
     return time.perf_counter() - started
 
 
@@ -225,6 +238,9 @@ def main(argv: list[str] | None = None) -> int:
     truth = arguments.truth or settings.truth_dir
     env = os.environ | {"CONNECT360_WAREHOUSE": str(warehouse)}
     runs = [(False, True), (True, True)] if arguments.build else [(None, False)]
+    if arguments.build:
+        summary = _match(warehouse, env)
+        print(json.dumps({"probabilistic_matching": summary}, default=str))
     results = []
     for probabilistic, build in runs:
         seconds = _rebuild_identity(bool(probabilistic), env) if build else None
