@@ -123,6 +123,12 @@ def _report(settings: Settings, docs: Path, seconds: float) -> None:
             )
             for contract in load_contracts()
         ]
+        customers, records, matches, erased = connection.execute(
+            "select (select count(*) from marts.customers), "
+            "(select count(*) from marts.customer_record_bridge), "
+            "(select count(*) from identity.probabilistic_edges), "
+            "(select count(*) from identity.identity_erasure_register where status = 'erased')"
+        ).fetchone()
     finally:
         connection.close()
     print("\nraw tables (raw.<stream>) and quarantine (quarantine.<stream>):")
@@ -134,7 +140,10 @@ def _report(settings: Settings, docs: Path, seconds: float) -> None:
         f"  warehouse (DuckDB):   {settings.warehouse_path}\n"
         f"  landing data:         {settings.landing_dir}\n"
         f"  ground truth:         {settings.truth_dir}\n"
-        "  marts:                none published yet (staging views are the last stage so far)\n"
+        f"  marts:                marts.customers ({customers:,} customers), "
+        f"marts.customer_record_bridge ({records:,} records)\n"
+        f"  identity:             {matches:,} probabilistic matches, {erased:,} erasures honoured; "
+        "accuracy against the truth: `make accuracy`\n"
         f"  dbt docs:             {docs}\n"
         f"  landing contracts:    {REPO_ROOT / 'docs' / 'contracts' / 'README.md'}\n"
         "next: `make dev` (dagster dev) and open http://127.0.0.1:3000"
