@@ -38,15 +38,26 @@
     {%- set labels = connect360.identity_work_relation('labels') -%}
     {% do connect360.identity_create(links, sql) %}
     {% do connect360.identity_create(labels, connect360.identity_initial_labels_sql(links)) %}
-    {%- set rejected = connect360.identity_work_relation('rejected') -%}
-    {% do connect360.identity_create(rejected, "select cast(null as bigint) as node_id, cast(null as int) as tier, cast(null as " ~ dbt.type_string() ~ ") as reason where 1 = 0") %}
 
     {%- set tiers = connect360.identity_scalar_list("select distinct tier from " ~ links ~ " order by tier") -%}
     {%- set figures = [] -%}
     {%- for tier in tiers -%}
-        {%- do figures.append(connect360.identity_add_tier(links, labels, rejected, tier | int, max_size, max_rounds, (tier | int) in not_joining)) -%}
+        {%- do figures.append(connect360.identity_add_tier(
+            links, labels, tier | int, max_size, max_rounds, (tier | int) in not_joining
+        )) -%}
     {%- endfor -%}
 
+    {#- Each tier wrote its refusals to a table of its own (see identity_add_tier). -#}
+    {%- set refusals = [] -%}
+    {%- for figure in figures -%}
+        {%- do refusals.append("select node_id, tier, reason from " ~ figure['refused_relation']) -%}
+    {%- endfor -%}
+    {%- if not refusals -%}
+        {%- do refusals.append(
+            "select cast(null as bigint) as node_id, cast(null as int) as tier, cast(null as "
+            ~ dbt.type_string() ~ ") as reason where 1 = 0"
+        ) -%}
+    {%- endif -%}
     {%- set final_sql -%}
         select
             labels.node_id,
@@ -58,7 +69,7 @@
         from {{ labels }} as labels
         left join (
             select node_id, min(tier) as tier, min(reason) as reason
-            from {{ rejected }}
+            from ({{ refusals | join(' union all ') }}) as refusals
             group by node_id
         ) as rejected on labels.node_id = rejected.node_id
     {%- endset -%}
@@ -85,8 +96,11 @@
     {% if rounds_rows %}
         {% do connect360.identity_append(rounds_relation, rounds_rows | join(' union all ')) %}
     {% endif %}
-    {% for name in ['links', 'labels', 'rejected'] %}
+    {% for name in ['links', 'labels'] %}
         {% do adapter.drop_relation(connect360.identity_work_relation(name)) %}
+    {% endfor %}
+    {% for figure in figures %}
+        {% do adapter.drop_relation(figure['refused_relation']) %}
     {% endfor %}
 
     {{ run_hooks(post_hooks, inside_transaction=True) }}
@@ -155,7 +169,12 @@
 
 
 {#- One tier: refuse ambiguous bridges, join sets, undo joins that conflict or grow too big. -#}
-{% macro identity_add_tier(links, labels, rejected, tier, max_size, max_rounds, keep_profiles_apart) -%}
+{#-
+    Refusals are written by create-table-as, never by inserts into one table: DuckDB planned a
+    later join from the statistics of an all-NULL table created at the start and lost rows
+    inserted in the same transaction (seen at 1,000,000 people).
+-#}
+{% macro identity_add_tier(links, labels, tier, max_size, max_rounds, keep_profiles_apart) -%}
     {%- set edges = connect360.identity_work_relation('tier_edges') -%}
     {%- set stronger = connect360.identity_work_relation('tier_limited') -%}
     {%- set refused = connect360.identity_work_relation('tier_refused') -%}
@@ -191,11 +210,6 @@
         group by touched.bridge, stronger.node_type
         having count(distinct stronger.node_id) > 1") %}
     {%- set refused_bridges = connect360.identity_scalar("select count(*) from " ~ refused) -%}
-    {% call statement('identity_refused') -%}
-        insert into {{ rejected }}
-        select node_id, {{ tier }}, 'ambiguous bridge: its links reach different values of a stronger identifier type'
-        from {{ refused }}
-    {%- endcall %}
 
     {#- 2. Join the sets the remaining links connect. -#}
     {% do connect360.identity_create(pairs, "
@@ -233,13 +247,17 @@
             on joined.root = undone.root") %}
     {%- set refused_groups = connect360.identity_scalar(
         "select count(distinct root) from " ~ kept ~ " where reason is not null") -%}
-    {% call statement('identity_refused_groups') -%}
-        insert into {{ rejected }}
-        select distinct edges.bridge, {{ tier }}, kept.reason
-        from {{ edges }} as edges
-        inner join {{ kept }} as kept on edges.hub_label = kept.label
-        where kept.reason is not null
-    {%- endcall %}
+    {%- set tier_refusals = connect360.identity_work_relation('refused_at_tier_' ~ tier) -%}
+    {% do connect360.identity_create(tier_refusals, "
+        select node_id, " ~ tier ~ " as tier,
+            'ambiguous bridge: its links reach different values of a stronger identifier type'
+                as reason
+        from " ~ refused ~ "
+        union all
+        select distinct edges.bridge, " ~ tier ~ ", kept.reason
+        from " ~ edges ~ " as edges
+        inner join " ~ kept ~ " as kept on edges.hub_label = kept.label
+        where kept.reason is not null") %}
 
     {% do connect360.identity_create(relabelled, "
         select labels.node_id, labels.node_type, labels.node_priority, labels.node_limited,
@@ -252,7 +270,8 @@
         {% do adapter.drop_relation(relation) %}
     {% endfor %}
     {{ return({'tier': tier, 'links': link_count, 'refused_bridges': refused_bridges,
-               'refused_groups': refused_groups, 'rounds': rounds}) }}
+               'refused_groups': refused_groups, 'rounds': rounds,
+               'refused_relation': tier_refusals}) }}
 {%- endmacro %}
 
 
