@@ -121,7 +121,8 @@ def new_person(rng: Random, index: int, household: Household, salt: int) -> Pers
         crm_id=f"003{scramble(index, salt + 1, 56):015X}"[:18],
         customer_id=6_000_000_000_000 + scramble(index, salt + 2, 36),
         loyalty_card=f"LC{scramble(index, salt + 3, 36):011d}" if has_card else None,
-        handle=f"@{first.lower()}_{plain_last[:6]}{rng.randrange(10, 99)}",
+        # A handle names one account on its platform, like a mailbox.
+        handle=f"@{first.lower()}_{plain_last[:6]}{scramble(index, salt + 6, 24)}",
         is_existing=rng.random() < persona.existing_share,
         store=store,
     )
