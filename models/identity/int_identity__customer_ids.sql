@@ -60,11 +60,11 @@ previous as (
             customer_created_at
         from {{ state }}
     {%- else %}
-    select
-        cast(null as bigint) as node_id,
-        cast(null as {{ dbt.type_string() }}) as customer_id,
-        cast(null as timestamp) as customer_created_at
-    where 1 = 0
+        select
+            cast(null as bigint) as node_id,
+            cast(null as {{ dbt.type_string() }}) as customer_id,
+            cast(null as timestamp) as customer_created_at
+        where 1 = 0
     {%- endif %}
 ),
 

@@ -24,14 +24,30 @@ hubs as (
         identifier_priority
     from {{ ref('int_identity__occurrences') }}
     where is_hub
-)
+),
 
-{%- if use_matches %}
-, record_hubs as (
+-- The probabilistic matches, or none when they are turned off or not computed yet.
+matches as (
+    {%- if use_matches %}
+        select
+            record_id_l,
+            record_id_r
+        from {{ matches }}
+    {%- else %}
+        select
+            cast(null as {{ dbt.type_string() }}) as record_id_l,
+            cast(null as {{ dbt.type_string() }}) as record_id_r
+        where 1 = 0
+    {%- endif %}
+),
+
+record_hubs as (
     select
         record_id,
-        coalesce(hub_node_id, {{ connect360.identity_node_id("'record'", 'record_id') }}) as node_id,
-        coalesce(identifier_type, 'record') as identifier_type
+        coalesce(identifier_type, 'record') as identifier_type,
+        coalesce(
+            hub_node_id, {{ connect360.identity_node_id("'record'", 'record_id') }}
+        ) as node_id
     from {{ ref('int_identity__occurrences') }}
     where is_hub or hub_node_id is null
 ),
@@ -43,12 +59,11 @@ matched as (
         right_hub.node_id as target_node,
         right_hub.identifier_type as target_type,
         matches.record_id_l as example_record_id
-    from {{ matches }} as matches
+    from matches
     inner join record_hubs as left_hub on matches.record_id_l = left_hub.record_id
     inner join record_hubs as right_hub on matches.record_id_r = right_hub.record_id
     where left_hub.node_id <> right_hub.node_id
 )
-{%- endif %}
 
 select
     occurrences.hub_node_id as source_node,
@@ -67,18 +82,19 @@ select
 from occurrences
 inner join hubs on occurrences.hub_node_id = hubs.node_id
 group by 1, 2, 3, 4, 5, 6, 7, 8, 9
-{%- if use_matches %}
 
 union all
 
 select
     source_node,
     source_type,
-    coalesce({{ connect360.identifier_priority('source_type') }}, {{ match_tier }}) as source_priority,
+    coalesce({{ connect360.identifier_priority('source_type') }}, {{ match_tier }})
+        as source_priority,
     {{ connect360.identifier_is_limited('source_type') }} as source_limited,
     target_node,
     target_type,
-    coalesce({{ connect360.identifier_priority('target_type') }}, {{ match_tier }}) as target_priority,
+    coalesce({{ connect360.identifier_priority('target_type') }}, {{ match_tier }})
+        as target_priority,
     {{ connect360.identifier_is_limited('target_type') }} as target_limited,
     {{ match_tier }} as tier,
     min(example_record_id) as example_record_id,
@@ -87,4 +103,3 @@ select
     cast(null as timestamp) as last_seen_at
 from matched
 group by 1, 2, 3, 4, 5, 6, 7, 8, 9
-{%- endif %}
