@@ -348,6 +348,30 @@ def floor_m_probabilities(model: dict[str, Any], floor: float) -> dict[str, Any]
     return floored
 
 
+def with_effective_m_probabilities(linker: Linker) -> dict[str, Any]:
+    """The trained model with every m probability Splink uses, written out.
+
+    A level that no training pair showed keeps no m in Splink's saved model, yet prediction
+    still uses one (Splink's default for the level). The stored model names it, so a reviewer
+    reads every parameter the scores came from; the levels concerned are logged.
+    """
+    model = linker.misc.save_model_to_json()
+    comparisons = linker._settings_obj.comparisons
+    for saved, comparison in zip(model["comparisons"], comparisons, strict=True):
+        levels = comparison.comparison_levels
+        for saved_level, level in zip(saved["comparison_levels"], levels, strict=True):
+            if level.is_null_level or isinstance(saved_level.get("m_probability"), float | int):
+                continue
+            saved_level["m_probability"] = level.m_probability
+            logger.warning(
+                "m of '%s' (%s) was not trained: using Splink's %s",
+                level.label_for_charts,
+                saved["output_column_name"],
+                level.m_probability,
+            )
+    return model
+
+
 class UntrainableError(Exception):
     """The data did not let the model be trained (too small or too uniform)."""
 
@@ -389,7 +413,7 @@ def _train_and_predict(
     trained = [block for block in training_blocks if _expectation_maximisation(linker, block)]
     if not trained:
         raise UntrainableError("no expectation-maximisation session gave usable estimates")
-    model = floor_m_probabilities(linker.misc.save_model_to_json(), MIN_M_PROBABILITY)
+    model = floor_m_probabilities(with_effective_m_probabilities(linker), MIN_M_PROBABILITY)
     linker = Linker(DuckDBAPI(database).register("profiles"), model, log_level=logging.WARNING)
     predictions = linker.inference.predict(
         threshold_match_probability=REVIEW_FLOOR, warning_mode="never"
