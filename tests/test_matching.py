@@ -9,8 +9,8 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+from simulated import simulate_and_load
 
-from orchestration.definitions import defs
 from orchestration.identity.matching import (
     COMPARISONS,
     THRESHOLD_VARIABLE,
@@ -18,11 +18,8 @@ from orchestration.identity.matching import (
     probabilistic_edges,
     run_matching,
 )
-from orchestration.ingestion.assets import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
-from orchestration.resources import LandingResource, WarehouseResource
+from orchestration.resources import WarehouseResource
 from orchestration.transform.assets import dbt_resource
-from orchestration.transform.pseudonym_key import pseudonym_key
-from simulator import SimulationConfig, simulate
 from simulator.catalog import FIRST_NAMES, LAST_NAMES
 
 START = date(2026, 2, 1)
@@ -101,41 +98,17 @@ def _add_hand_made_contacts(warehouse: Path) -> None:
 @pytest.fixture(scope="module")
 def matched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     work = tmp_path_factory.mktemp("matching")
-    simulate(
-        SimulationConfig(
-            people=600,
-            days=DAYS,
-            start=START,
-            seed=11,
-            landing_dir=work / "landing",
-            truth_dir=work / "truth",
-            workers=1,
-            progress=False,
-        )
-    )
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CONNECT360_WAREHOUSE", str(work / "warehouse.duckdb"))
         patch.delenv(THRESHOLD_VARIABLE, raising=False)
-        resources = {
-            "landing": LandingResource(path=str(work / "landing"), state_path=str(work / "state")),
-            "warehouse": WarehouseResource(path=str(work / "warehouse.duckdb")),
-        }
-        days = sorted(p.name for p in (work / "landing").glob("*/*") if p.is_dir())
-        with dg.instance_for_test() as instance:
-            loaded = defs.resolve_job_def("load_landing").execute_in_process(
-                instance=instance,
-                resources=resources,
-                tags={PARTITION_RANGE_START_TAG: days[0], PARTITION_RANGE_END_TAG: days[-1]},
-            )
-        assert loaded.success
-        assert dg.materialize([pseudonym_key], resources=resources).success
+        simulate_and_load(work, people=600, days=DAYS, start=START, seed=11)
         _add_hand_made_contacts(work / "warehouse.duckdb")
         dbt_resource().cli(
             ["build", "--select", "+restricted_match_attributes"], raise_on_error=True
         ).wait()
         result = dg.materialize(
             [probabilistic_edges],
-            resources={"warehouse": resources["warehouse"]},
+            resources={"warehouse": WarehouseResource(path=str(work / "warehouse.duckdb"))},
             run_config=dg.RunConfig(
                 ops={"identity__probabilistic_edges": MatchingConfig(threshold=THRESHOLD)}
             ),

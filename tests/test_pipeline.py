@@ -5,18 +5,13 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pytest
+from simulated import simulate_and_load
 
-from orchestration.definitions import defs
 from orchestration.identity.accuracy import measure
-from orchestration.ingestion.assets import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 from orchestration.ingestion.contracts import load_contracts
-from orchestration.resources import LandingResource, WarehouseResource
 from orchestration.transform.assets import dbt_resource
-from orchestration.transform.pseudonym_key import pseudonym_key
-from simulator import SimulationConfig, simulate
 
 START = date(2026, 2, 1)
 DAYS = 12
@@ -25,34 +20,9 @@ DAYS = 12
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     work = tmp_path_factory.mktemp("pipeline")
-    simulate(
-        SimulationConfig(
-            people=400,
-            days=DAYS,
-            start=START,
-            seed=7,
-            landing_dir=work / "landing",
-            truth_dir=work / "truth",
-            workers=1,
-            progress=False,
-            malformed_rate=0.01,
-        )
-    )
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CONNECT360_WAREHOUSE", str(work / "warehouse.duckdb"))
-        resources = {
-            "landing": LandingResource(path=str(work / "landing"), state_path=str(work / "state")),
-            "warehouse": WarehouseResource(path=str(work / "warehouse.duckdb")),
-        }
-        days = sorted(p.name for p in (work / "landing").glob("*/*") if p.is_dir())
-        with dg.instance_for_test() as instance:
-            result = defs.resolve_job_def("load_landing").execute_in_process(
-                instance=instance,
-                resources=resources,
-                tags={PARTITION_RANGE_START_TAG: days[0], PARTITION_RANGE_END_TAG: days[-1]},
-            )
-        assert result.success
-        assert dg.materialize([pseudonym_key], resources=resources).success
+        simulate_and_load(work, people=400, days=DAYS, start=START, seed=7, malformed_rate=0.01)
         invocation = dbt_resource().cli(["build"], raise_on_error=True).wait()
         (work / "run_results.json").write_text(
             json.dumps(invocation.get_artifact("run_results.json"))

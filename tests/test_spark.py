@@ -11,20 +11,15 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import dagster as dg
 import duckdb
 import pytest
 from dbt.cli.main import dbtRunner
 from pyspark.sql import SparkSession
+from simulated import simulate_and_load
 
-from orchestration.definitions import defs
-from orchestration.ingestion.assets import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
-from orchestration.resources import LandingResource, WarehouseResource
 from orchestration.settings import REPO_ROOT
 from orchestration.spark_raw import copy_to_spark, spark_session
 from orchestration.transform.assets import dbt_executable
-from orchestration.transform.pseudonym_key import pseudonym_key
-from simulator import SimulationConfig, simulate
 
 START = date(2026, 2, 1)
 DAY = START + timedelta(days=1)
@@ -68,36 +63,14 @@ def _models(target_path: Path) -> dict[str, tuple[str, str]]:
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Builds]:
     work = tmp_path_factory.mktemp("spark")
-    # Two days simulated, the second loaded: its records come from more channels than the first
-    # day's CRM and consent imports. (A one-day simulation trips a simulator bug: an outreach
-    # call moved past the window's end is still counted for the consent rules.)
-    simulate(
-        SimulationConfig(
-            people=800,
-            days=2,
-            start=START,
-            seed=7,
-            landing_dir=work / "landing",
-            truth_dir=work / "truth",
-            workers=1,
-            progress=False,
-        )
-    )
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CONNECT360_WAREHOUSE", str(work / "warehouse.duckdb"))
         patch.setenv("CONNECT360_SPARK_DIR", str(work / "spark"))
-        resources = {
-            "landing": LandingResource(path=str(work / "landing"), state_path=str(work / "state")),
-            "warehouse": WarehouseResource(path=str(work / "warehouse.duckdb")),
-        }
-        with dg.instance_for_test() as instance:
-            loaded = defs.resolve_job_def("load_landing").execute_in_process(
-                instance=instance,
-                resources=resources,
-                tags={PARTITION_RANGE_START_TAG: str(DAY), PARTITION_RANGE_END_TAG: str(DAY)},
-            )
-        assert loaded.success
-        assert dg.materialize([pseudonym_key], resources=resources).success
+        # Two days simulated, the second loaded: its records come from more channels than the
+        # first day's CRM and consent imports.
+        simulate_and_load(
+            work, people=800, days=2, start=START, seed=7, load_days=(str(DAY), str(DAY))
+        )
         # What `python -m orchestration.spark_raw` does, in this process: Spark's metastore is
         # an embedded Derby database that one process opens at a time, and dbt below runs here
         # too, its session method picking up this session.

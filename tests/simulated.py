@@ -1,0 +1,42 @@
+"""Simulated landing data loaded the way production loads it: the fixtures' common start."""
+
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+
+from orchestration.definitions import defs
+from orchestration.ingestion.assets import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
+from orchestration.resources import LandingResource, WarehouseResource
+from orchestration.transform.pseudonym_key import pseudonym_key
+from simulator import SimulationConfig, simulate
+
+
+def simulate_and_load(
+    work: Path, *, load_days: tuple[str, str] | None = None, **config: Any
+) -> None:
+    """Simulate into `work`, run the Dagster load job into work/warehouse.duckdb over
+    `load_days` (default: every landing day), and write the pseudonym key."""
+    simulate(
+        SimulationConfig(
+            landing_dir=work / "landing",
+            truth_dir=work / "truth",
+            workers=1,
+            progress=False,
+            **config,
+        )
+    )
+    resources = {
+        "landing": LandingResource(path=str(work / "landing"), state_path=str(work / "state")),
+        "warehouse": WarehouseResource(path=str(work / "warehouse.duckdb")),
+    }
+    days = sorted(path.name for path in (work / "landing").glob("*/*") if path.is_dir())
+    first, last = load_days or (days[0], days[-1])
+    with dg.instance_for_test() as instance:
+        loaded = defs.resolve_job_def("load_landing").execute_in_process(
+            instance=instance,
+            resources=resources,
+            tags={PARTITION_RANGE_START_TAG: first, PARTITION_RANGE_END_TAG: last},
+        )
+    assert loaded.success
+    assert dg.materialize([pseudonym_key], resources=resources).success
