@@ -1,0 +1,160 @@
+{#-
+    Every touchpoint that a moment rule recognizes, with the moment occurrence it belongs to.
+
+    The rules are data: `journey_moment_rules` (a seed) names, per moment, the channel and
+    touchpoint type that show it, optionally the outcome code and whether the contact was
+    escalated, and how touchpoints group into one occurrence:
+      session    one occurrence per web or app session;
+      reference  one per business object (an order and its Order Completed event, a ticket and
+                 all its updates, a chat, a call, a till receipt);
+      customer   one per customer (onboarding, first value);
+      record     each touchpoint on its own.
+
+    Moments in one `family` share an order: `first` takes the customer's first occurrence of the
+    family, `later` every other one (including a first one that `unless_known_before` withholds) (a first order is a purchase; later orders are renewals or
+    expansion). `unless_known_before` withholds `first` when the CRM knew the person earlier:
+    `contact` when the CRM record was created before it (not a first touch), `customer` when the
+    CRM held them as a customer before it (not a first purchase). A touchpoint matching several
+    rules takes the one with the lowest `priority`.
+
+    A session's touchpoints belong to the session's customer, so anonymous events before an
+    identify call join the moment of the person who identified.
+-#}
+with
+
+touchpoints as (
+    select * from {{ ref('touchpoints') }}
+),
+
+sessions as (
+    select * from {{ ref('sessions') }}
+),
+
+rules as (
+    select * from {{ ref('journey_moment_rules') }}
+),
+
+crm_contacts as (
+    select * from {{ ref('stg_crm__contacts') }}
+),
+
+record_customers as (
+    select * from {{ ref('int_identity__record_customers') }}
+),
+
+known_since as (
+    select
+        record_customers.customer_id,
+        min(crm_contacts.created_at) as contact_known_at,
+        min(case when crm_contacts.lifecycle_stage = 'customer' then crm_contacts.occurred_at end)
+            as customer_known_at
+    from crm_contacts
+    inner join record_customers
+        on 'crm__contacts:' || crm_contacts.record_key = record_customers.record_id
+    where record_customers.customer_id is not null
+    group by record_customers.customer_id
+),
+
+candidates as (
+    select
+        touchpoints.touchpoint_id,
+        coalesce(sessions.customer_id, touchpoints.customer_id) as customer_id,
+        touchpoints.channel,
+        touchpoints.touchpoint_type,
+        touchpoints.occurred_at,
+        touchpoints.outcome_code,
+        touchpoints.reference_id,
+        touchpoints.session_id,
+        rules.moment,
+        rules.occurrence,
+        rules.family,
+        rules.unless_known_before,
+        rules.priority,
+        rules.family || '|' || coalesce(
+            case rules.grouped_by
+                when 'session' then touchpoints.session_id
+                when 'reference' then touchpoints.reference_id
+                when 'customer' then coalesce(sessions.customer_id, touchpoints.customer_id)
+            end,
+            touchpoints.touchpoint_id
+        ) as group_key
+    from touchpoints
+    inner join rules
+        on
+            touchpoints.channel = rules.channel
+            and touchpoints.touchpoint_type = rules.touchpoint_type
+            and (rules.outcome_code is null or touchpoints.outcome_code = rules.outcome_code)
+            and (
+                rules.when_escalated is null
+                or touchpoints.is_escalated = rules.when_escalated
+            )
+    left join sessions on touchpoints.session_id = sessions.session_id
+),
+
+occurrence_groups as (
+    select
+        customer_id,
+        family,
+        group_key,
+        min(occurred_at) as group_started_at
+    from candidates
+    group by customer_id, family, group_key
+),
+
+ranked_groups as (
+    select
+        occurrence_groups.customer_id,
+        occurrence_groups.group_key,
+        occurrence_groups.group_started_at,
+        row_number() over (
+            partition by occurrence_groups.customer_id, occurrence_groups.family
+            order by occurrence_groups.group_started_at, occurrence_groups.group_key
+        ) as family_rank,
+        known_since.contact_known_at < occurrence_groups.group_started_at as was_contact_before,
+        known_since.customer_known_at < occurrence_groups.group_started_at as was_customer_before
+    from occurrence_groups
+    left join known_since on occurrence_groups.customer_id = known_since.customer_id
+),
+
+qualified as (
+    select
+        candidates.*,
+        ranked_groups.group_started_at,
+        ranked_groups.family_rank = 1
+        and not (
+            coalesce(candidates.unless_known_before = 'contact', false)
+            and coalesce(ranked_groups.was_contact_before, false)
+        )
+        and not (
+            coalesce(candidates.unless_known_before = 'customer', false)
+            and coalesce(ranked_groups.was_customer_before, false)
+        ) as is_first
+    from candidates
+    inner join ranked_groups
+        on
+            candidates.customer_id = ranked_groups.customer_id
+            and candidates.group_key = ranked_groups.group_key
+),
+
+final as (
+    select
+        md5(customer_id || '|' || moment || '|' || group_key) as moment_id,
+        touchpoint_id,
+        customer_id,
+        moment,
+        channel,
+        touchpoint_type,
+        occurred_at,
+        outcome_code,
+        reference_id,
+        session_id,
+        group_started_at
+    from qualified
+    where
+        occurrence = 'any'
+        or (occurrence = 'first' and is_first)
+        or (occurrence = 'later' and not is_first)
+    qualify row_number() over (partition by touchpoint_id order by priority, moment) = 1
+)
+
+select * from final
