@@ -10,7 +10,7 @@ from simulator.catalog import EntitySpec
 
 
 class Stage(StrEnum):
-    """The journey moment a record belongs to (the vocabulary of `records.parquet`)."""
+    """The journey stage of a record (`journey_stage` in `records.parquet`)."""
 
     FIRST_TOUCH = "first_touch"
     ENGAGEMENT = "engagement"
@@ -31,14 +31,42 @@ class Stage(StrEnum):
     REFERENCE = "reference"
 
 
+JOURNEY_MOMENTS = frozenset(
+    {
+        Stage.FIRST_TOUCH,
+        Stage.RESEARCH,
+        Stage.PRODUCT_SELECTION,
+        Stage.PURCHASE,
+        Stage.ONBOARDING,
+        Stage.FIRST_VALUE,
+        Stage.SUPPORT,
+        Stage.ESCALATION,
+        Stage.RENEWAL_EXPANSION,
+        Stage.CHURN_SIGNAL,
+    }
+)
+"""The stages whose records are occurrences of a journey moment (see `simulator.moments`)."""
+
+
 @dataclass(slots=True)
 class Emission:
+    """A record and its truth; `episode` numbers the person's moment occurrence it belongs to
+    (None for records of no moment)."""
+
     spec: EntitySpec
     ts: float
     payload: dict[str, Any]
     person_id: str | None
     stage: Stage | None
+    episode: int | None = None
 
     @property
     def record_key(self) -> str:
         return "|".join(str(self.payload[field]) for field in self.spec.record_id)
+
+    @property
+    def moment_id(self) -> str | None:
+        """`<person_id>:<stage>:<episode>`, stable for a seed; None for records of no moment."""
+        if self.episode is None:
+            return None
+        return f"{self.person_id}:{self.stage}:{self.episode}"

@@ -17,10 +17,11 @@ from tqdm import tqdm
 
 from simulator.catalog import ENTITY_SPECS, EXPERIMENTS, SPECS_BY_NAME
 from simulator.config import SimulationConfig, SimulationSummary
-from simulator.emission import Emission, Stage
+from simulator.emission import JOURNEY_MOMENTS, Emission, Stage
 from simulator.journeys import Counters, Journey, Outcome, World, bot_traffic
 from simulator.malform import kinds_for
 from simulator.market import build_market, price_list_rows
+from simulator.moments import person_moments
 from simulator.people import Person, new_population
 from simulator.rules import RULE_PARAMETERS
 from simulator.timefmt import day_start, utc_day
@@ -142,6 +143,12 @@ class ChunkRun:
         for breach in outcome.breaches:
             self._violation(breach.rule, sends[breach.send_id], person.person_id, breach.detail)
         self._person_row(person, outcome)
+        moments = self.sinks["moments"]
+        for moment in person_moments(outcome.emissions, outcome.moment_outcomes):
+            moments.add(
+                moment.moment_id, moment.person_id, moment.moment, to_ms(moment.started_at),
+                to_ms(moment.completed_at), moment.channels, moment.records, moment.outcome,
+            )  # fmt: skip
         identifiers = self.sinks["identifiers"]
         for (kind, value), (junk, shared) in outcome.identifiers.items():
             identifiers.add(person.person_id, kind, value, junk, shared)
@@ -195,10 +202,11 @@ class ChunkRun:
         file, line, data = self.writer.write(spec, day, emission.payload, malformed, noise)
         key = emission.record_key
         stage = emission.stage.value if emission.stage else None
+        moment_id = emission.moment_id
         records = self.sinks["records"]
         occurred = to_ms(emission.ts)
         records.add(
-            spec.channel, spec.entity, day, file, line, key, emission.person_id, stage,
+            spec.channel, spec.entity, day, file, line, key, emission.person_id, stage, moment_id,
             occurred, False, late, malformed,
         )  # fmt: skip
         self.result.records[spec.name] += 1
@@ -209,7 +217,7 @@ class ChunkRun:
             file, line = self.writer.write_again(spec, day, data)
             records.add(
                 spec.channel, spec.entity, day, file, line, key, emission.person_id, stage,
-                occurred, True, late, None,
+                moment_id, occurred, True, late, None,
             )  # fmt: skip
             self.result.records[spec.name] += 1
             self.result.duplicates += 1
@@ -352,6 +360,7 @@ def _manifest(
         "violations": summary.violations,
         "rules": RULE_PARAMETERS,
         "journey_stages": [stage.value for stage in Stage],
+        "journey_moments": [stage.value for stage in Stage if stage in JOURNEY_MOMENTS],
         "truth_rows": rows,
         "landing_files": summary.files_written - len(PART_TABLES) - 2,
         "experiments": [experiment.key for experiment in EXPERIMENTS],

@@ -6,6 +6,8 @@ in the order the person lives them, plus the facts the truth keeps (identifiers,
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from random import Random
 from typing import Any
@@ -23,7 +25,7 @@ from simulator.catalog import (
     Experiment,
     Product,
 )
-from simulator.emission import Emission, Stage
+from simulator.emission import JOURNEY_MOMENTS, Emission, Stage
 from simulator.market import Campaign, Market
 from simulator.messy import (
     address_variant,
@@ -115,6 +117,7 @@ ZENDESK_GROUP = {
 DISCOUNT_CODES = ("SAVE10", "WELCOME15", "BEANS20", "FLASH10")
 PLATFORMS = ("x", "instagram", "facebook", "tiktok", "trustpilot")
 CAMPAIGN_REACH = {"email": 0.2, "sms": 0.5}
+NPS_DETRACTOR_MAX = 6
 
 
 def sold_line(product: Product, quantity: int, price: float, percent: int) -> LineItem:
@@ -165,6 +168,7 @@ class Outcome:
     breaches: list[Breach]
     facts: dict[str, Any]
     assignments: list[tuple[Experiment, str, float, bool]] = field(default_factory=list)
+    moment_outcomes: dict[tuple[Stage, int], str] = field(default_factory=dict)
 
 
 class Journey:
@@ -199,6 +203,9 @@ class Journey:
         self.mood_penalty = 0.0
         self.touched = False
         self.found_value = False
+        self.episodes = 0
+        self.episode: int | None = None
+        self.moment_outcomes: dict[tuple[Stage, int], str] = {}
         self.start, self.end, self.churn_at, self.erase_at = self._lifetime()
 
     # --- plan -----------------------------------------------------------------------------
@@ -228,8 +235,36 @@ class Journey:
     # --- emit -----------------------------------------------------------------------------
 
     def emit(self, name: str, ts: float, payload: dict[str, Any], stage: Stage) -> None:
-        if self.w.t0 <= ts < self.w.t1:
-            self.out.append(Emission(SPECS_BY_NAME[name], ts, payload, self.p.person_id, stage))
+        """Keep a record if it falls inside the window; a moment's record joins the open
+        occurrence."""
+        if not self.w.t0 <= ts < self.w.t1:
+            return
+        episode = None
+        if stage in JOURNEY_MOMENTS:
+            assert self.episode is not None, f"a {stage} record emitted outside any occurrence"
+            episode = self.episode
+        self.out.append(
+            Emission(SPECS_BY_NAME[name], ts, payload, self.p.person_id, stage, episode)
+        )
+
+    @contextmanager
+    def occurrence(self) -> Iterator[None]:
+        """Moment records emitted inside form one new occurrence of their moment (see
+        `simulator.moments`); a flow nested inside opens its own, and this one resumes after."""
+        outer = self.episode
+        self.episodes += 1
+        self.episode = self.episodes
+        try:
+            yield
+        finally:
+            self.episode = outer
+
+    def settle(self, stage: Stage, outcome: str, at: float) -> None:
+        """The outcome of the open occurrence's `stage` moment, reached at `at`; an outcome
+        reached after the window does not count."""
+        assert self.episode is not None
+        if at < self.w.t1:
+            self.moment_outcomes[(stage, self.episode)] = outcome
 
     def note(self, kind: str, value: str | None, junk: bool = False, shared: bool = False) -> None:
         if value:
@@ -277,7 +312,8 @@ class Journey:
         if self.p.is_existing:
             self._existing_customer()
         for ts in self._poisson(self.p.persona.sessions):
-            self._session(ts)
+            with self.occurrence():
+                self._session(ts)
         if self.p.store is not None:
             for ts in self._poisson(self.p.persona.store_visits):
                 self._store_visit(ts)
@@ -292,8 +328,48 @@ class Journey:
             self._churn(self.churn_at)
         if self.erase_at is not None:
             self._erasure(self.erase_at)
+        self._stage_orders_by_time()
         breaches = evaluate(self.sends, self.consents, self.full_price, self.p.timezone)
-        return Outcome(self.out, self.identifiers, breaches, self._facts(), self.assignments)
+        return Outcome(
+            self.out,
+            self.identifiers,
+            breaches,
+            self._facts(),
+            self.assignments,
+            self.moment_outcomes,
+        )
+
+    def _stage_orders_by_time(self) -> None:
+        """A new person's first order in time is their purchase moment, every other order a
+        renewal or expansion. The flows run channel by channel (all sessions, then all store
+        visits), so the stage each order got when it was emitted follows code order, not time;
+        here the order records of each occurrence (and its "Order Completed" event) are staged
+        again by time, with any settled outcome."""
+        ordering = (Stage.PURCHASE, Stage.RENEWAL_EXPANSION)
+        started: dict[int, float] = {}
+        for emission in self.out:
+            if emission.stage in ordering and emission.spec.channel in ("orders", "pos"):
+                assert emission.episode is not None
+                started[emission.episode] = min(
+                    started.get(emission.episode, emission.ts), emission.ts
+                )
+        if not started:
+            return
+        first = None if self.p.is_existing else min(started, key=lambda e: (started[e], e))
+        for emission in self.out:
+            is_order_record = emission.spec.channel in ("orders", "pos") or (
+                emission.payload.get("event") == "Order Completed"
+            )
+            if emission.stage in ordering and emission.episode in started and is_order_record:
+                emission.stage = (
+                    Stage.PURCHASE if emission.episode == first else Stage.RENEWAL_EXPANSION
+                )
+        for episode in started:
+            stage = Stage.PURCHASE if episode == first else Stage.RENEWAL_EXPANSION
+            for old in ordering:
+                outcome = self.moment_outcomes.pop((old, episode), None)
+                if outcome is not None:
+                    self.moment_outcomes[(stage, episode)] = outcome
 
     def _facts(self) -> dict[str, Any]:
         return {
@@ -438,6 +514,7 @@ class Journey:
             self._server_event(
                 "Account Activated", self.activated, {"plan": "free"}, Stage.ONBOARDING
             )
+            self.settle(Stage.ONBOARDING, "completed", self.activated)
             if self.rng.random() < self.p.persona.survey_response:
                 self._survey("ces", "onboarding_completed", "web", send.send_id, self.activated)
         self._record_activation(signed_up)
@@ -510,6 +587,7 @@ class Journey:
         self.note("device_id", device_id, shared=shared)
 
     def _session(self, ts: float) -> None:
+        """One visit to the shop's site or app, inside the occurrence `run` opens for it."""
         ts = self.local_time(ts, SESSION_HOURS)
         if not self.start <= ts < self.end:
             return
@@ -658,6 +736,7 @@ class Journey:
                     Stage.PRODUCT_SELECTION,
                 )
             )
+            self.settle(Stage.RESEARCH, "completed", visit.clock)
         total = sum(price * quantity for _, quantity, price in cart)
         if self.rng.random() > 0.7:
             return
@@ -698,6 +777,7 @@ class Journey:
                 Stage.PURCHASE,
             )
         )
+        self.settle(Stage.PRODUCT_SELECTION, "completed", visit.clock)
 
     # --- orders, deliveries, stores -------------------------------------------------------
 
@@ -768,7 +848,7 @@ class Journey:
             at, code is None and all(item.compare_at_price is None for item in items)
         )
         self._transactional("email", "order_confirmation", at + 60)
-        self._ship(order)
+        self._ship(order, stage)
         return order
 
     def _record_purchase(self, at: float, full_price: bool) -> None:
@@ -791,14 +871,16 @@ class Journey:
             and self.rng.random() < self.p.persona.subscribe * 0.3
         ):
             self.subscribed = at + HOUR
-            self._server_event(
-                "Subscription Started",
-                self.subscribed,
-                {"plan": "bean_club"},
-                Stage.RENEWAL_EXPANSION,
-            )
+            with self.occurrence():
+                self._server_event(
+                    "Subscription Started",
+                    self.subscribed,
+                    {"plan": "bean_club"},
+                    Stage.RENEWAL_EXPANSION,
+                )
 
-    def _ship(self, order: Order) -> None:
+    def _ship(self, order: Order, stage: Stage) -> None:
+        """Fulfilment and delivery of an order placed as a `stage` moment."""
         rng = self.rng
         home = self.p.household
         fulfilled = order.created + rng.uniform(0.5, 2) * DAY
@@ -876,6 +958,7 @@ class Journey:
                 ),
                 Stage.FULFILLMENT,
             )
+            self.settle(stage, "returned", clock + DAY)
         if had_incident:
             self.mood_penalty += 1.5
             if rng.random() < 0.4 + self.p.persona.support * 0.4:
@@ -923,8 +1006,9 @@ class Journey:
         customer = TillCustomer(card, phone, name)
         self.note("loyalty_card", card or None)
         stage = Stage.RENEWAL_EXPANSION if self.orders or self.p.is_existing else Stage.PURCHASE
-        for line in receipt_lines(self.rng, store, at, items, customer, discount_code=code):
-            self.emit("pos/receipts", at, line, stage)
+        with self.occurrence():
+            for line in receipt_lines(self.rng, store, at, items, customer, discount_code=code):
+                self.emit("pos/receipts", at, line, stage)
         if self.crm_created is None and card:
             self._crm_row(at + self.rng.uniform(1, 20) * HOUR)
             if self.rng.random() < self.p.persona.opt_in * 0.5:
@@ -941,19 +1025,20 @@ class Journey:
         renewal = self.subscribed + MONTH
         product = PRODUCTS_BY_SKU[SUBSCRIPTION_SKU]
         while renewal < self.end:
-            self._server_event(
-                "Subscription Renewed",
-                renewal,
-                {"plan": "bean_club", "revenue": product.price},
-                Stage.RENEWAL_EXPANSION,
-            )
-            self._place_order(
-                renewal + 60,
-                [(product, 1, product.price)],
-                "web",
-                None,
-                tags="subscription,renewal",
-            )
+            with self.occurrence():
+                self._server_event(
+                    "Subscription Renewed",
+                    renewal,
+                    {"plan": "bean_club", "revenue": product.price},
+                    Stage.RENEWAL_EXPANSION,
+                )
+                self._place_order(
+                    renewal + 60,
+                    [(product, 1, product.price)],
+                    "web",
+                    None,
+                    tags="subscription,renewal",
+                )
             renewal += MONTH
 
     # --- support --------------------------------------------------------------------------
@@ -967,12 +1052,13 @@ class Journey:
         )
         escalated = attempt > 1 and self.rng.random() < 0.5
         stage = Stage.ESCALATION if escalated else Stage.SUPPORT
-        if channel == "chat":
-            closed = self._chat(ts, reason, not unresolved, stage)
-        elif channel == "ticket":
-            closed = self._ticket(ts, reason, not unresolved, escalated, stage)
-        else:
-            closed = self._call(ts, reason, not unresolved, escalated, stage)
+        with self.occurrence():
+            if channel == "chat":
+                closed = self._chat(ts, reason, not unresolved, stage)
+            elif channel == "ticket":
+                closed = self._ticket(ts, reason, not unresolved, escalated, stage)
+            else:
+                closed = self._call(ts, reason, not unresolved, escalated, stage)
         if unresolved:
             self.mood_penalty += 1.0
             if attempt < 3 and self.rng.random() < 0.7:
@@ -1003,6 +1089,8 @@ class Journey:
         self.note("intercom_contact_id", self.contact_id)
         record = intercom_conversation(self.rng, chat)
         self.emit("chat/conversations", record["updated_at"], record, stage)
+        if resolved:
+            self.settle(stage, "resolved", record["updated_at"])
         if resolved and self.rng.random() < self.p.persona.survey_response:
             self._survey(
                 "csat", "chat_closed", "chat", chat.conversation_id, record["updated_at"] + 600
@@ -1058,6 +1146,7 @@ class Journey:
             zendesk_ticket(ticket, "solved", clock, satisfaction, clock),
             stage,
         )
+        self.settle(stage, "resolved", clock)
         closed = clock + 4 * DAY
         self.emit(
             "tickets/tickets",
@@ -1093,6 +1182,7 @@ class Journey:
         self.emit("voice/calls", ts, record, stage)
         end = ts + wait + talk
         if abandoned:
+            self.settle(stage, "abandoned", ts)
             return end
         queue = {"delivery_issue": "orders"}.get(
             reason, dict(SUPPORT_REASONS).get(reason, "general")
@@ -1112,6 +1202,8 @@ class Journey:
         self.emit(
             "voice/dispositions", wrapped, call_disposition(self.rng, sid, wrapup, wrapped), stage
         )
+        if resolved:
+            self.settle(stage, "resolved", wrapped)
         if self.rng.random() < self.p.persona.survey_response:
             self._survey("ces", "call_completed", "voice", sid, end + 900)
         return end
@@ -1142,8 +1234,10 @@ class Journey:
             trigger={"touchpoint_type": trigger, "channel": channel, "reference_id": reference},
             language=LANGUAGE[self.p.country],
         )
-        stage = Stage.CHURN_SIGNAL if kind == "nps" and score <= 4 else Stage.FEEDBACK
-        self.emit("surveys/responses", responded, record, stage)
+        detractor = kind == "nps" and score <= NPS_DETRACTOR_MAX
+        stage = Stage.CHURN_SIGNAL if detractor else Stage.FEEDBACK
+        with self.occurrence():
+            self.emit("surveys/responses", responded, record, stage)
 
     def _periodic_survey(self) -> None:
         if self.signed_up is None or self.rng.random() > self.p.persona.survey_response:
@@ -1178,7 +1272,8 @@ class Journey:
             language=LANGUAGE[self.p.country],
         )
         stage = Stage.CHURN_SIGNAL if mood == "negative" else Stage.FEEDBACK
-        self.emit("social/mentions", ts, record, stage)
+        with self.occurrence():
+            self.emit("social/mentions", ts, record, stage)
 
     # --- marketing ------------------------------------------------------------------------
 
@@ -1328,9 +1423,13 @@ class Journey:
         )
         if send.purpose == "marketing" and rng.random() < unsubscribe:
             at += rng.uniform(5, 300)
-            self.emit(
-                "email/events", at, sendgrid_event(rng, send, "unsubscribe", at), Stage.CHURN_SIGNAL
-            )
+            with self.occurrence():
+                self.emit(
+                    "email/events",
+                    at,
+                    sendgrid_event(rng, send, "unsubscribe", at),
+                    Stage.CHURN_SIGNAL,
+                )
             self._consent("email", "marketing_email", "opt_out", at + 1, "email_link")
 
     def _sms_events(self, send: Send) -> None:
@@ -1375,7 +1474,8 @@ class Journey:
             at=at,
         )
         stage = {"outbound-api": Stage.MARKETING, "inbound": Stage.CHURN_SIGNAL}
-        self.emit("sms/messages", at, record, stage.get(direction, Stage.CONSENT))
+        with self.occurrence():
+            self.emit("sms/messages", at, record, stage.get(direction, Stage.CONSENT))
 
     def _outreach_call(self, at: float) -> None:
         sid = "CA" + hex_id(self.rng, 32)
@@ -1461,12 +1561,13 @@ class Journey:
         if rng.random() < self.p.persona.social * 2:
             self._social(max(self.start, before + 2 * DAY), "negative")
         if self.subscribed is not None and self.signed_up is not None:
-            self._server_event(
-                "Subscription Cancelled",
-                at,
-                {"plan": "bean_club", "reason": "too_expensive"},
-                Stage.CHURN_SIGNAL,
-            )
+            with self.occurrence():
+                self._server_event(
+                    "Subscription Cancelled",
+                    at,
+                    {"plan": "bean_club", "reason": "too_expensive"},
+                    Stage.CHURN_SIGNAL,
+                )
         if consent_state(self.consents, "marketing_email", at) == "opt_in" and rng.random() < 0.5:
             self._consent("email", "marketing_email", "opt_out", at + HOUR, "preference_center")
         if self.crm_created is not None:

@@ -1,4 +1,9 @@
-"""The ground truth kept aside from the landing data: Parquet tables and a manifest."""
+"""The ground truth kept aside from the landing data: Parquet tables and a manifest.
+
+`records` has one row per landed line; `moments` one row per journey moment occurrence, whose
+granularity and outcomes `simulator.moments` defines. A moment record's `moment_id` names its
+row in `moments`.
+"""
 
 from __future__ import annotations
 
@@ -21,10 +26,23 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("record_key", pa.string()),
             ("person_id", pa.string()),
             ("journey_stage", pa.string()),
+            ("moment_id", pa.string()),
             ("occurred_at", TIMESTAMP),
             ("is_duplicate", pa.bool_()),
             ("is_late", pa.bool_()),
             ("malformed_kind", pa.string()),
+        ]
+    ),
+    "moments": pa.schema(
+        [
+            ("moment_id", pa.string()),
+            ("person_id", pa.string()),
+            ("moment", pa.string()),
+            ("started_at", TIMESTAMP),
+            ("completed_at", TIMESTAMP),
+            ("channels", pa.string()),
+            ("records", pa.int32()),
+            ("outcome", pa.string()),
         ]
     ),
     "people": pa.schema(
@@ -82,7 +100,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
 }
-PART_TABLES = ("records", "people", "identifiers", "violations")
+PART_TABLES = ("records", "moments", "people", "identifiers", "violations")
 BATCH_ROWS = 200_000
 
 

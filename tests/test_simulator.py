@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -24,6 +24,21 @@ from simulator.rules import FREQUENCY_CAP, in_quiet_hours
 REPO = Path(__file__).resolve().parents[1]
 START = date(2026, 1, 1)
 DAYS = 60
+WINDOW_START = datetime.combine(START, datetime.min.time(), UTC)
+WINDOW_END = WINDOW_START + timedelta(days=DAYS)
+MOMENT_OUTCOMES = {
+    "first_touch": {"completed"},
+    "research": {"completed", "abandoned"},
+    "product_selection": {"completed", "abandoned"},
+    "purchase": {"completed", "returned"},
+    "renewal_expansion": {"completed", "returned"},
+    "onboarding": {"completed", "abandoned"},
+    "first_value": {"completed"},
+    "support": {"resolved", "unresolved", "abandoned"},
+    "escalation": {"resolved", "unresolved", "abandoned"},
+    "churn_signal": {"completed"},
+}
+PER_PERSON_MOMENTS = ("first_touch", "onboarding", "first_value")
 
 
 def small_config(root: Path, seed: int = 7, **overrides: Any) -> SimulationConfig:
@@ -58,6 +73,12 @@ def contracts() -> dict[tuple[str, str], Contract]:
 def records(run: tuple[SimulationConfig, Any]) -> list[dict[str, Any]]:
     config, _ = run
     return pq.read_table(config.truth_dir / "records.parquet").to_pylist()
+
+
+@pytest.fixture(scope="module")
+def moments(run: tuple[SimulationConfig, Any]) -> list[dict[str, Any]]:
+    config, _ = run
+    return pq.read_table(config.truth_dir / "moments.parquet").to_pylist()
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +161,9 @@ def test_same_seed_gives_identical_bytes_and_another_seed_differs(
     again = small_config(tmp_path / "again", workers=1)
     simulate(again)
     assert tree_digest(again.landing_dir) == tree_digest(config.landing_dir)
-    assert tree_digest(again.truth_dir) == tree_digest(config.truth_dir)
+    truth = tree_digest(config.truth_dir)
+    assert {"records.parquet", "moments.parquet"} <= set(truth)
+    assert tree_digest(again.truth_dir) == truth
     other = small_config(tmp_path / "other", seed=8, people=300, days=10)
     simulate(other)
     same_run = small_config(tmp_path / "same", people=300, days=10)
@@ -316,3 +339,221 @@ def test_refuses_a_non_empty_landing_dir_unless_overwrite(tmp_path: Path) -> Non
     assert (
         manifest["total_records"] == pq.read_metadata(config.truth_dir / "records.parquet").num_rows
     )
+
+
+def split_moment_id(moment_id: str) -> tuple[str, str, int]:
+    person_id, stage, episode = moment_id.split(":")
+    return person_id, stage, int(episode)
+
+
+def originals(records: list[dict[str, Any]], entity: str) -> list[dict[str, Any]]:
+    return [row for row in records if row["entity"] == entity and not row["is_duplicate"]]
+
+
+def readable(
+    rows: list[dict[str, Any]], landed: dict[tuple[str, int], Any]
+) -> list[dict[str, Any]] | None:
+    """The landed records of truth rows; None when one of their lines is malformed on purpose."""
+    if any(row["malformed_kind"] for row in rows):
+        return None
+    return [landed[(row["file"], row["line"])][1] for row in rows]
+
+
+def test_moment_records_and_no_others_carry_a_moment_id(
+    run: tuple[SimulationConfig, Any], records: list[dict[str, Any]]
+) -> None:
+    config, _ = run
+    manifest = orjson.loads((config.truth_dir / "manifest.json").read_bytes())
+    assert set(manifest["journey_moments"]) == set(MOMENT_OUTCOMES)
+    stages: Counter[str] = Counter()
+    for row in records:
+        if row["journey_stage"] in MOMENT_OUTCOMES:
+            person_id, stage, _ = split_moment_id(row["moment_id"])
+            assert (person_id, stage) == (row["person_id"], row["journey_stage"])
+            stages[stage] += 1
+        else:
+            assert row["moment_id"] is None
+    assert set(stages) == set(MOMENT_OUTCOMES)
+
+
+def test_moments_summarize_exactly_their_records(
+    run: tuple[SimulationConfig, Any], records: list[dict[str, Any]], moments: list[dict[str, Any]]
+) -> None:
+    config, _ = run
+    manifest = orjson.loads((config.truth_dir / "manifest.json").read_bytes())
+    assert manifest["truth_rows"]["moments"] == len(moments)
+    by_id = {moment["moment_id"]: moment for moment in moments}
+    assert len(by_id) == len(moments)
+    members: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in records:
+        if row["moment_id"] is not None:
+            assert row["moment_id"] in by_id
+            if not row["is_duplicate"]:
+                members[row["moment_id"]].append(row)
+    assert set(members) == set(by_id)
+    for moment_id, rows in members.items():
+        moment = by_id[moment_id]
+        assert {row["person_id"] for row in rows} == {moment["person_id"]}
+        assert {row["journey_stage"] for row in rows} == {moment["moment"]}
+        assert moment["records"] == len(rows)
+        assert moment["started_at"] == min(row["occurred_at"] for row in rows)
+        assert moment["completed_at"] == max(row["occurred_at"] for row in rows)
+        assert moment["channels"] == ",".join(sorted({row["channel"] for row in rows}))
+        assert moment["outcome"] in MOMENT_OUTCOMES[moment["moment"]]
+        assert WINDOW_START <= moment["started_at"] <= moment["completed_at"] < WINDOW_END
+    outcomes = Counter((moment["moment"], moment["outcome"]) for moment in moments)
+    for kind in ("research", "product_selection", "onboarding"):
+        assert outcomes[(kind, "completed")] and outcomes[(kind, "abandoned")]
+    assert outcomes[("support", "resolved")] and outcomes[("support", "unresolved")]
+
+
+def test_a_ticket_with_all_its_statuses_is_one_support_contact(
+    records: list[dict[str, Any]],
+    moments: list[dict[str, Any]],
+    landed: dict[tuple[str, int], Any],
+) -> None:
+    by_id = {moment["moment_id"]: moment for moment in moments}
+    tickets: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in originals(records, "tickets"):
+        tickets[row["record_key"].split("|")[0]].append(row)
+    outcomes: Counter[str] = Counter()
+    for rows in tickets.values():
+        (moment_id,) = {row["moment_id"] for row in rows}
+        moment = by_id[moment_id]
+        assert moment["moment"] in ("support", "escalation")
+        assert (moment["records"], moment["channels"]) == (len(rows), "tickets")
+        statuses = readable(rows, landed)
+        if statuses is None:
+            continue
+        status = {record["status"] for record in statuses}
+        assert {"new"} <= status <= {"new", "open", "pending", "solved", "closed"}
+        assert moment["outcome"] == ("resolved" if "solved" in status else "unresolved")
+        outcomes[moment["outcome"]] += 1
+    assert outcomes["resolved"] > 10 and outcomes["unresolved"] > 10
+
+
+def test_a_call_with_its_disposition_is_one_support_contact(
+    records: list[dict[str, Any]],
+    moments: list[dict[str, Any]],
+    landed: dict[tuple[str, int], Any],
+) -> None:
+    by_id = {moment["moment_id"]: moment for moment in moments}
+    calls = {row["record_key"]: row for row in originals(records, "calls") if row["moment_id"]}
+    for row in originals(records, "dispositions"):
+        (record,) = readable([row], landed) or [None]
+        if record is None:
+            continue
+        call = calls[record["call_sid"]]
+        assert row["moment_id"] == call["moment_id"]
+        expected = "resolved" if record["resolved"] else "unresolved"
+        assert by_id[row["moment_id"]]["outcome"] == expected
+        assert by_id[row["moment_id"]]["channels"] == "voice"
+    for row in calls.values():
+        (record,) = readable([row], landed) or [None]
+        if record is not None and record["status"] == "canceled":
+            assert by_id[row["moment_id"]]["outcome"] == "abandoned"
+            assert by_id[row["moment_id"]]["records"] == 1
+    for row in originals(records, "conversations"):
+        assert by_id[row["moment_id"]]["records"] == 1
+
+
+def test_a_session_gives_one_research_and_one_product_selection_moment(
+    records: list[dict[str, Any]],
+    moments: list[dict[str, Any]],
+    landed: dict[tuple[str, int], Any],
+) -> None:
+    """Research is completed when its session went on to the cart, the cart when it ordered."""
+    sessions: dict[tuple[str, int], dict[str, dict[str, Any]]] = defaultdict(dict)
+    for moment in moments:
+        person_id, stage, episode = split_moment_id(moment["moment_id"])
+        sessions[(person_id, episode)][stage] = moment
+    visits: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
+    for row in records:
+        if row["moment_id"] and row["entity"] == "events" and not row["is_duplicate"]:
+            person_id, stage, episode = split_moment_id(row["moment_id"])
+            if stage in ("research", "product_selection", "purchase", "renewal_expansion"):
+                visits[(person_id, episode)].append(row)
+    checked: Counter[str] = Counter()
+    for key, session in sessions.items():
+        if "research" in session:
+            selected = "product_selection" in session
+            assert session["research"]["outcome"] == ("completed" if selected else "abandoned")
+        if "product_selection" not in session:
+            continue
+        research, selection = session["research"], session["product_selection"]
+        assert research["channels"] == selection["channels"]
+        assert research["started_at"] <= selection["started_at"]
+        events = readable(visits[key], landed)
+        if events is None:
+            continue
+        assert len({event["anonymousId"] for event in events}) == 1
+        ordered = any(event.get("event") == "Order Completed" for event in events)
+        assert selection["outcome"] == ("completed" if ordered else "abandoned")
+        checked[selection["outcome"]] += 1
+    assert checked["completed"] > 20 and checked["abandoned"] > 20
+
+
+def test_first_touch_onboarding_and_first_value_happen_once_per_person(
+    run: tuple[SimulationConfig, Any], moments: list[dict[str, Any]]
+) -> None:
+    config, _ = run
+    people = {
+        row["person_id"]: row
+        for row in pq.read_table(config.truth_dir / "people.parquet").to_pylist()
+    }
+    once = Counter(
+        (moment["person_id"], moment["moment"])
+        for moment in moments
+        if moment["moment"] in PER_PERSON_MOMENTS
+    )
+    assert set(once.values()) == {1}
+    assert {kind for _, kind in once} == set(PER_PERSON_MOMENTS)
+    for moment in moments:
+        person = people[moment["person_id"]]
+        if moment["moment"] == "first_touch":
+            assert not person["is_existing_customer"]
+            assert (moment["records"], moment["channels"]) == (1, "web")
+        if moment["moment"] == "onboarding":
+            assert moment["started_at"] == person["signup_at"]
+            activated = person["activated_at"] is not None and person["activated_at"] < WINDOW_END
+            assert moment["outcome"] == ("completed" if activated else "abandoned")
+
+
+def test_nps_detractors_and_every_churn_signal_are_moments_of_their_own(
+    records: list[dict[str, Any]],
+    moments: list[dict[str, Any]],
+    landed: dict[tuple[str, int], Any],
+) -> None:
+    detractors: Counter[int] = Counter()
+    for row in originals(records, "responses"):
+        (record,) = readable([row], landed) or [None]
+        if record is None or record["survey_type"] != "nps":
+            continue
+        detractor = record["score"] <= 6
+        assert row["journey_stage"] == ("churn_signal" if detractor else "feedback")
+        detractors[record["score"]] += detractor
+    assert detractors[5] and detractors[6]
+    signals = [moment for moment in moments if moment["moment"] == "churn_signal"]
+    assert all(moment["records"] == 1 for moment in signals)
+    assert {moment["channels"] for moment in signals} >= {"surveys", "social", "sms", "email"}
+
+
+def test_an_order_moment_is_returned_when_the_order_was_refunded(
+    records: list[dict[str, Any]],
+    moments: list[dict[str, Any]],
+    landed: dict[tuple[str, int], Any],
+) -> None:
+    by_id = {moment["moment_id"]: moment for moment in moments}
+    orders: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in originals(records, "orders"):
+        orders[row["record_key"].split("|")[0]].append(row)
+    returned = 0
+    for rows in orders.values():
+        (moment_id,) = {row["moment_id"] for row in rows if row["moment_id"]} or {None}
+        updates = readable(rows, landed)
+        if moment_id is None or updates is None:
+            continue
+        refunded = any(record["financial_status"] == "refunded" for record in updates)
+        assert by_id[moment_id]["outcome"] == ("returned" if refunded else "completed")
+        returned += refunded
+    assert returned

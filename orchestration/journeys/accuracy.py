@@ -1,0 +1,219 @@
+"""How well the journey moments match the simulator's ground truth: ``make journey-accuracy``.
+
+The truth (``moments.parquet``, and ``records.parquet``'s ``moment_id``) says which records make
+up each moment occurrence of each person. The warehouse's ``journeys.int_moment_touchpoints``
+says which touchpoints (source records) make up each recognized occurrence. Per moment type:
+
+- a recognized occurrence and a true one *match* when they share records and each is the
+  other's best overlap (mutual best match, so one true occurrence is never counted twice);
+- precision: matched recognized occurrences ÷ all recognized occurrences of the type;
+- recall: matched true occurrences ÷ the true occurrences the warehouse could see — at least one
+  of their records was loaded (not quarantined) and the person was not erased.
+
+Moments stand on identity resolution: an anonymous browser the graph could not join to its
+person starts a "first touch" of its own. With ``--oracle-identity`` the journey models are
+rebuilt, in a scratch copy of the warehouse, on the truth's people instead of the resolved
+customers, which measures the moment rules alone; both figures are worth reading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+from orchestration.settings import REPO_ROOT, Settings
+from orchestration.transform.assets import dbt_executable
+
+MOMENT_TOUCHPOINTS = "journeys.int_moment_touchpoints"
+TOUCHPOINTS = "journeys.int_touchpoints_unioned"
+BRIDGE = "identity.int_identity__record_customers"
+JOURNEY_MODELS = "int_touchpoints_unioned+,+journey_moments"
+
+
+def measure(warehouse: Path, truth: Path) -> list[dict[str, object]]:
+    """Per moment type: recognized, true (visible), matched, precision and recall."""
+    connection = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return _measure(connection, truth)
+    finally:
+        connection.close()
+
+
+def _measure(connection: duckdb.DuckDBPyConnection, truth: Path) -> list[dict[str, object]]:
+    connection.execute(
+        f"""
+        create temp table truth_records as
+        select
+            records.channel || '__' || records.entity || ':' || records.record_key as record_id,
+            records.moment_id,
+            moments.moment,
+            moments.person_id
+        from read_parquet('{truth}/records*.parquet') as records
+        inner join read_parquet('{truth}/moments.parquet') as moments
+            on records.moment_id = moments.moment_id
+        inner join read_parquet('{truth}/people.parquet') as people
+            on moments.person_id = people.person_id
+        where people.erased_at is null
+        """
+    )
+    connection.execute(
+        f"""
+        create temp table shared as
+        select
+            predicted.moment_id as predicted_id,
+            truth_records.moment_id as truth_id,
+            predicted.moment,
+            count(*) as shared_records
+        from {MOMENT_TOUCHPOINTS} as predicted
+        inner join truth_records
+            on predicted.touchpoint_id = truth_records.record_id
+            and predicted.moment = truth_records.moment
+        group by all
+        """
+    )
+    rows = connection.execute(
+        f"""
+        with best_for_truth as (
+            select truth_id, arg_max(predicted_id, shared_records * 1e6 - hash(predicted_id) % 1e6)
+                as predicted_id
+            from shared group by truth_id
+        ),
+        best_for_predicted as (
+            select predicted_id, arg_max(truth_id, shared_records * 1e6 - hash(truth_id) % 1e6)
+                as truth_id
+            from shared group by predicted_id
+        ),
+        matched as (
+            select shared.moment, count(*) as matched
+            from shared
+            inner join best_for_truth using (truth_id, predicted_id)
+            inner join best_for_predicted using (truth_id, predicted_id)
+            group by shared.moment
+        ),
+        predicted as (
+            select moment, count(distinct moment_id) as recognized
+            from {MOMENT_TOUCHPOINTS} group by moment
+        ),
+        visible as (
+            select truth_records.moment, count(distinct truth_records.moment_id) as visible
+            from truth_records
+            inner join {TOUCHPOINTS} as touchpoints
+                on truth_records.record_id = touchpoints.record_id
+            group by truth_records.moment
+        ),
+        everything as (
+            select moment, count(*) as true_total
+            from read_parquet('{truth}/moments.parquet') group by moment
+        )
+        select
+            everything.moment,
+            coalesce(predicted.recognized, 0),
+            everything.true_total,
+            coalesce(visible.visible, 0),
+            coalesce(matched.matched, 0)
+        from everything
+        left join predicted using (moment)
+        left join visible using (moment)
+        left join matched using (moment)
+        order by everything.moment
+        """
+    ).fetchall()
+    figures = []
+    for moment, recognized, true_total, visible, matched in rows:
+        figures.append(
+            {
+                "moment": moment,
+                "recognized": recognized,
+                "true": true_total,
+                "true_visible": visible,
+                "matched": matched,
+                "precision": round(matched / recognized, 4) if recognized else None,
+                "recall": round(matched / visible, 4) if visible else None,
+            }
+        )
+    return figures
+
+
+def with_oracle_identity(warehouse: Path, truth: Path, env: dict[str, str]) -> Path:
+    """A scratch copy of the warehouse whose journeys are built on the truth's people."""
+    scratch = Path(tempfile.mkdtemp(prefix="connect360-oracle-")) / "warehouse.duckdb"
+    shutil.copyfile(warehouse, scratch)
+    connection = duckdb.connect(str(scratch))
+    try:
+        connection.execute(
+            f"""
+            create or replace table {BRIDGE} as
+            select
+                bridge.record_id,
+                bridge.source_stream,
+                bridge.occurred_at,
+                truth.person_id as customer_id,
+                bridge.resolved_by,
+                bridge.resolution
+            from {BRIDGE} as bridge
+            inner join read_parquet('{truth}/records*.parquet') as truth
+                on bridge.record_id
+                    = truth.channel || '__' || truth.entity || ':' || truth.record_key
+            where truth.person_id is not null
+            """
+        )
+    finally:
+        connection.close()
+    subprocess.run(
+        [dbt_executable(), "run", "--select", JOURNEY_MODELS, "--quiet"],
+        cwd=REPO_ROOT,
+        env=env | {"CONNECT360_WAREHOUSE": str(scratch)},
+        check=True,
+    )
+    return scratch
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--warehouse", type=Path, help="default: CONNECT360_WAREHOUSE")
+    parser.add_argument("--truth", type=Path, help="default: CONNECT360_TRUTH_DIR")
+    parser.add_argument(
+        "--build", action="store_true", help="rebuild the journey models on the warehouse first"
+    )
+    parser.add_argument(
+        "--oracle-identity",
+        action="store_true",
+        help="also measure the moment rules alone, on the truth's people (scratch copy)",
+    )
+    arguments = parser.parse_args(argv)
+    settings = Settings.from_env()
+    warehouse = arguments.warehouse or settings.warehouse_path
+    truth = arguments.truth or settings.truth_dir
+    env = os.environ | {"CONNECT360_WAREHOUSE": str(warehouse)}
+    if arguments.build:
+        subprocess.run(
+            [dbt_executable(), "run", "--select", JOURNEY_MODELS, "--quiet"],
+            cwd=REPO_ROOT,
+            env=env,
+            check=True,
+        )
+    runs = [("resolved identity", warehouse)]
+    scratch = None
+    if arguments.oracle_identity:
+        scratch = with_oracle_identity(warehouse, truth, env)
+        runs.append(("truth identity", scratch))
+    try:
+        for label, path in runs:
+            for figures in measure(path, truth):
+                print(json.dumps({"identity": label} | figures))
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch.parent, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
