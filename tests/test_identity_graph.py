@@ -1,65 +1,12 @@
 """Identity resolution on hand-made records: the guards against over-merging, late identifies,
 stable ids and merge history, through dbt on a DuckDB warehouse of its own."""
 
-import json
 from collections.abc import Iterator
-from pathlib import Path
 
-import duckdb
 import pytest
-
-from orchestration.ingestion.contracts import load_contracts
-from orchestration.ingestion.loader import ensure_tables
-from orchestration.transform.assets import dbt_resource
+from handmade import Warehouse, segment
 
 IDENTITY_MODELS = "+identity +marts"
-
-
-class Warehouse:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        connection = duckdb.connect(str(path))
-        for contract in load_contracts():
-            ensure_tables(connection, contract)
-        connection.execute("create schema if not exists restricted")
-        connection.execute(
-            "create table restricted.pseudonym_key as "
-            "select 'identity-test-key-0123456789' as pseudonym_key, 'test' as key_fingerprint"
-        )
-        connection.close()
-        self.lines = 0
-
-    def add(self, stream: str, key: str, at: str, payload: dict[str, object]) -> None:
-        self.lines += 1
-        connection = duckdb.connect(str(self.path))
-        connection.execute(
-            f"insert into raw.{stream} values (?, ?, ?, ?, ?, ?, ?, now())",
-            [key, at, json.dumps(payload), at[:10], f"{stream}/test.jsonl", self.lines, "test"],
-        )
-        connection.close()
-
-    def build(self) -> None:
-        dbt_resource().cli(["run", "--select", IDENTITY_MODELS], raise_on_error=True).wait()
-
-    def customer_of(self, record_id: str) -> str | None:
-        connection = duckdb.connect(str(self.path), read_only=True)
-        row = connection.execute(
-            "select customer_id from identity.int_identity__record_customers where record_id = ?",
-            [record_id],
-        ).fetchone()
-        connection.close()
-        assert row is not None, f"{record_id} is not in the bridge"
-        return row[0]
-
-    def query(self, sql: str) -> list[tuple]:
-        connection = duckdb.connect(str(self.path), read_only=True)
-        rows = connection.execute(sql).fetchall()
-        connection.close()
-        return rows
-
-
-def segment(kind: str, anonymous_id: str, user_id: str | None = None, **extra: object) -> dict:
-    return {"type": kind, "anonymousId": anonymous_id, "userId": user_id, **extra}
 
 
 def crm_row(crm_id: str, email: str, mobile: str, landline: str = "") -> dict:
@@ -166,7 +113,7 @@ def graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
             "received_at": "2026-03-01T16:00:00Z",
         },
     )
-    warehouse.build()
+    warehouse.build(IDENTITY_MODELS)
     yield warehouse
     patch.undo()
 
@@ -205,7 +152,7 @@ def test_late_identify_restitches_and_ids_stay_stable(graph: Warehouse) -> None:
     # The next day the anonymous visitor logs in as usr_5: one identify links the cookie.
     login = segment("identify", "anon-5", "usr_5", traits={"email": "cleo@mail.example.com"})
     graph.add("web__events", "w8", "2026-03-02T09:00:00Z", login)
-    graph.build()
+    graph.build(IDENTITY_MODELS)
     after = dict(graph.query(BRIDGE))
 
     person = after["web__events:w7"]

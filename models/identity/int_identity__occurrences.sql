@@ -9,12 +9,14 @@
     identifier gets one row with a NULL identifier, so the bridge still lists it.
 
     Sources list their identifiers strongest first; a consent subject's type comes from the row.
+    Automated traffic (web events whose user agent is a robot's, `is_bot`) carries no identifiers:
+    a crawler is nobody's customer, and its records stay countable as unattributed.
 -#}
 {%- set text = dbt.type_string() -%}
 {%- set subject_type_sql = "case when subject_type in ('email', 'phone') then subject_type when subject_type in ('user_id', 'crm_id', 'anonymous_id') then subject_type end" -%}
 {%- set subject_value_sql = "case when subject_type in ('email', 'phone') then subject_key else subject_id_plain end" -%}
 {%- set sources = [
-    {'model': 'stg_web__events', 'key': 'event_id', 'at': 'occurred_at', 'identifiers': [
+    {'model': 'stg_web__events', 'key': 'event_id', 'at': 'occurred_at', 'ignore_when': 'is_bot', 'identifiers': [
         ('user_id', 'user_id'), ('email', 'email_key'), ('phone', 'phone_key'),
         ('order', 'order_id'), ('anonymous_id', 'anonymous_id'), ('anonymous_id', 'previous_id')]},
     {'model': 'stg_mobile_app__events', 'key': 'event_id', 'at': 'occurred_at', 'identifiers': [
@@ -73,6 +75,9 @@
                 {%- set type_expression = "'" ~ type_sql ~ "'" if type_sql in known_types else type_sql %},
                 {{ type_expression }} as type_{{ loop.index }},
                 case
+                    {%- if source.get('ignore_when') %}
+                        when {{ source['ignore_when'] }} then null
+                    {%- endif %}
                     when
                         {{ connect360.is_blocked_identifier(value_sql, type_sql) if type_sql in known_types else 'false' }}
                         then null

@@ -8,7 +8,9 @@ says which touchpoints (source records) make up each recognized occurrence. Per 
   other's best overlap (mutual best match, so one true occurrence is never counted twice);
 - precision: matched recognized occurrences ÷ all recognized occurrences of the type;
 - recall: matched true occurrences ÷ the true occurrences the warehouse could see — at least one
-  of their records was loaded (not quarantined) and the person was not erased.
+  of their records was loaded (not quarantined) and the person was not erased;
+- attributable recall: the same over the true occurrences with at least one record the identity
+  graph could give a customer (a cash receipt with no loyalty card or phone belongs to nobody).
 
 Moments stand on identity resolution: an anonymous browser the graph could not join to its
 person starts a "first touch" of its own. With ``--oracle-identity`` the journey models are
@@ -109,6 +111,14 @@ def _measure(connection: duckdb.DuckDBPyConnection, truth: Path) -> list[dict[st
                 on truth_records.record_id = touchpoints.record_id
             group by truth_records.moment
         ),
+        attributable as (
+            select truth_records.moment, count(distinct truth_records.moment_id) as attributable
+            from truth_records
+            inner join {BRIDGE} as bridge
+                on truth_records.record_id = bridge.record_id
+            where bridge.customer_id is not null
+            group by truth_records.moment
+        ),
         everything as (
             select moment, count(*) as true_total
             from read_parquet('{truth}/moments.parquet') group by moment
@@ -118,16 +128,18 @@ def _measure(connection: duckdb.DuckDBPyConnection, truth: Path) -> list[dict[st
             coalesce(predicted.recognized, 0),
             everything.true_total,
             coalesce(visible.visible, 0),
+            coalesce(attributable.attributable, 0),
             coalesce(matched.matched, 0)
         from everything
         left join predicted using (moment)
         left join visible using (moment)
+        left join attributable using (moment)
         left join matched using (moment)
         order by everything.moment
         """
     ).fetchall()
     figures = []
-    for moment, recognized, true_total, visible, matched in rows:
+    for moment, recognized, true_total, visible, attributable, matched in rows:
         figures.append(
             {
                 "moment": moment,
@@ -137,6 +149,8 @@ def _measure(connection: duckdb.DuckDBPyConnection, truth: Path) -> list[dict[st
                 "matched": matched,
                 "precision": round(matched / recognized, 4) if recognized else None,
                 "recall": round(matched / visible, 4) if visible else None,
+                "true_attributable": attributable,
+                "recall_attributable": round(matched / attributable, 4) if attributable else None,
             }
         )
     return figures

@@ -5,7 +5,8 @@
     after `session_timeout_minutes` (default 30) without an event — a gap of exactly the timeout
     starts a new session — or when an event arrives from a different campaign than the one the
     session came from. Sessions do not end at midnight. Backend events (no anonymous id, such as
-    an account activation sent by the server) belong to no session.
+    an account activation sent by the server) belong to no session, and neither do events no
+    customer holds (robots' traffic, erased customers).
 -#}
 {%- set timeout_seconds = var('session_timeout_minutes', 30) * 60 -%}
 
@@ -35,7 +36,8 @@ events as (
     from touchpoints
     inner join record_customers on touchpoints.record_id = record_customers.record_id
     where
-        touchpoints.session_subject is not null
+        record_customers.customer_id is not null
+        and touchpoints.session_subject is not null
         and touchpoints.channel in ('web', 'mobile_app')
 ),
 

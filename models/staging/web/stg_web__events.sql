@@ -14,6 +14,7 @@ renamed as (
         {{ json_text('payload', '$.context.page.path') }} as page_path,
         {{ json_text('payload', '$.context.page.url') }} as page_url,
         {{ json_text('payload', '$.context.page.referrer') }} as referrer_url,
+        {{ json_text('payload', '$.context.userAgent') }} as user_agent,
         {{ segment_spec_context_columns('payload') }},
         occurred_at,
         _partition_date,
@@ -60,6 +61,8 @@ final as (
         locale_code,
         time_zone,
         library_name,
+        -- The agent itself is a fingerprint: only whether it is automated traffic goes on.
+        {{ is_bot_user_agent('user_agent') }} as is_bot,
         occurred_at,
         sent_at,
         received_at,
