@@ -50,8 +50,8 @@ JOURNEY_MOMENTS = frozenset(
 
 @dataclass(slots=True)
 class Emission:
-    """A record and its truth; `episode` numbers the person's moment occurrence it belongs to
-    (None for records of no moment)."""
+    """A record and its truth; `episode` numbers the occurrence (a session, a contact, an
+    order…) it was emitted in, if any; it is a moment occurrence when `stage` is a moment."""
 
     spec: EntitySpec
     ts: float
@@ -67,6 +67,6 @@ class Emission:
     @property
     def moment_id(self) -> str | None:
         """`<person_id>:<stage>:<episode>`, stable for a seed; None for records of no moment."""
-        if self.episode is None:
+        if self.episode is None or self.stage not in JOURNEY_MOMENTS:
             return None
         return f"{self.person_id}:{self.stage}:{self.episode}"

@@ -239,10 +239,9 @@ class Journey:
         occurrence."""
         if not self.w.t0 <= ts < self.w.t1:
             return
-        episode = None
         if stage in JOURNEY_MOMENTS:
             assert self.episode is not None, f"a {stage} record emitted outside any occurrence"
-            episode = self.episode
+        episode = self.episode
         self.out.append(
             Emission(SPECS_BY_NAME[name], ts, payload, self.p.person_id, stage, episode)
         )
@@ -329,6 +328,7 @@ class Journey:
         if self.erase_at is not None:
             self._erasure(self.erase_at)
         self._stage_orders_by_time()
+        self._stage_first_touch_by_time()
         breaches = evaluate(self.sends, self.consents, self.full_price, self.p.timezone)
         return Outcome(
             self.out,
@@ -370,6 +370,33 @@ class Journey:
                 outcome = self.moment_outcomes.pop((old, episode), None)
                 if outcome is not None:
                     self.moment_outcomes[(stage, episode)] = outcome
+
+    def _stage_first_touch_by_time(self) -> None:
+        """A new person's first touch is the landing view of their earliest session in time, or
+        none at all when a store visit came first (they discovered the shop there). Sessions
+        are placed at a local hour of their day after they are drawn, so the session the code
+        ran first is not always the earliest."""
+        firsts = [emission for emission in self.out if emission.stage == Stage.FIRST_TOUCH]
+        if not firsts:
+            return
+        landings = [
+            emission
+            for emission in self.out
+            if emission.spec.channel in ("web", "mobile_app")
+            and emission.payload.get("type") in ("page", "screen")
+            and emission.stage in (Stage.FIRST_TOUCH, Stage.ENGAGEMENT)
+            and emission.episode is not None
+        ]
+        earliest = min(landings, key=lambda emission: (emission.ts, emission.episode or 0))
+        first_session = [e for e in landings if e.episode == earliest.episode]
+        landing = min(first_session, key=lambda emission: emission.ts)
+        store_first = any(
+            emission.spec.channel == "pos" and emission.ts < landing.ts for emission in self.out
+        )
+        for emission in firsts:
+            emission.stage = Stage.ENGAGEMENT
+        if not store_first:
+            landing.stage = Stage.FIRST_TOUCH
 
     def _facts(self) -> dict[str, Any]:
         return {

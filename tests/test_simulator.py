@@ -508,11 +508,22 @@ def test_first_touch_onboarding_and_first_value_happen_once_per_person(
     )
     assert set(once.values()) == {1}
     assert {kind for _, kind in once} == set(PER_PERSON_MOMENTS)
+    by_person: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for moment in moments:
+        by_person[moment["person_id"]].append(moment)
     for moment in moments:
         person = people[moment["person_id"]]
         if moment["moment"] == "first_touch":
             assert not person["is_existing_customer"]
-            assert (moment["records"], moment["channels"]) == (1, "web")
+            # The landing view of the person's earliest session in time, on the site or the app.
+            assert moment["records"] == 1 and moment["channels"] in ("web", "mobile_app")
+            earlier = [
+                other
+                for other in by_person[moment["person_id"]]
+                if other["started_at"] < moment["started_at"]
+                and other["moment"] in ("research", "product_selection", "purchase")
+            ]
+            assert earlier == []
         if moment["moment"] == "onboarding":
             assert moment["started_at"] == person["signup_at"]
             activated = person["activated_at"] is not None and person["activated_at"] < WINDOW_END

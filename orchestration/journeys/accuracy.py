@@ -12,6 +12,10 @@ says which touchpoints (source records) make up each recognized occurrence. Per 
 - attributable recall: the same over the true occurrences with at least one record the identity
   graph could give a customer (a cash receipt with no loyalty card or phone belongs to nobody).
 
+Funnels: the true funnel counts are computed here, in Python, from the true moments the
+warehouse could see (same definitions, `seeds/journey_funnels.csv`, an independent
+implementation of `int_funnel_progress`), and compared step by step with `marts.funnel_conversion`.
+
 Moments stand on identity resolution: an anonymous browser the graph could not join to its
 person starts a "first touch" of its own. With ``--oracle-identity`` the journey models are
 rebuilt, in a scratch copy of the warehouse, on the truth's people instead of the resolved
@@ -21,6 +25,7 @@ customers, which measures the moment rules alone; both figures are worth reading
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import shutil
@@ -37,7 +42,10 @@ from orchestration.transform.assets import dbt_executable
 MOMENT_TOUCHPOINTS = "journeys.int_moment_touchpoints"
 TOUCHPOINTS = "journeys.int_touchpoints_unioned"
 BRIDGE = "identity.int_identity__record_customers"
-JOURNEY_MODELS = "int_touchpoints_unioned+,+journey_moments"
+JOURNEY_MODELS = (
+    "int_touchpoints_unioned+,+journey_moments int_touchpoints_unioned+,+funnel_conversion"
+)
+FUNNELS_SEED = REPO_ROOT / "seeds" / "journey_funnels.csv"
 
 
 def measure(warehouse: Path, truth: Path) -> list[dict[str, object]]:
@@ -156,6 +164,84 @@ def _measure(connection: duckdb.DuckDBPyConnection, truth: Path) -> list[dict[st
     return figures
 
 
+def true_funnel_counts(
+    moments: dict[str, dict[str, list[float]]], funnels: dict[str, list[tuple[str, int]]]
+) -> dict[tuple[str, int], int]:
+    """Customers reaching each funnel step, from each person's moment start times (epoch
+    seconds by moment): entry at the first step's first occurrence, then each step's first
+    occurrence no earlier than the step before and within the window from the entry."""
+    reached: dict[tuple[str, int], int] = {}
+    for funnel, steps in funnels.items():
+        for step_number in range(1, len(steps) + 1):
+            reached[(funnel, step_number)] = 0
+        for times in moments.values():
+            first = times.get(steps[0][0])
+            if not first:
+                continue
+            entered = previous = min(first)
+            reached[(funnel, 1)] += 1
+            for step_number, (moment, window_days) in enumerate(steps[1:], start=2):
+                later = [
+                    at
+                    for at in times.get(moment, ())
+                    if previous <= at <= entered + window_days * 86400
+                ]
+                if not later:
+                    break
+                previous = min(later)
+                reached[(funnel, step_number)] += 1
+    return reached
+
+
+def compare_funnels(warehouse: Path, truth: Path) -> list[dict[str, object]]:
+    """Per funnel step: customers the warehouse counts against people the truth counts."""
+    funnels: dict[str, list[tuple[str, int]]] = {}
+    with FUNNELS_SEED.open() as seed:
+        rows = sorted(
+            csv.DictReader(seed), key=lambda row: (row["funnel"], int(row["step_number"]))
+        )
+    for row in rows:
+        funnels.setdefault(row["funnel"], []).append(
+            (row["moment"], int(row["conversion_window_days"]))
+        )
+    connection = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        visible = connection.execute(
+            f"""
+            select distinct moments.person_id, moments.moment, epoch(moments.started_at)
+            from read_parquet('{truth}/moments.parquet') as moments
+            inner join read_parquet('{truth}/people.parquet') as people
+                on moments.person_id = people.person_id
+            inner join read_parquet('{truth}/records*.parquet') as records
+                on moments.moment_id = records.moment_id
+            inner join {TOUCHPOINTS} as touchpoints
+                on touchpoints.record_id
+                    = records.channel || '__' || records.entity || ':' || records.record_key
+            where people.erased_at is null
+            """
+        ).fetchall()
+        counted = connection.execute(
+            "select funnel, step_number, customers_reached from marts.funnel_conversion"
+        ).fetchall()
+    finally:
+        connection.close()
+    moments: dict[str, dict[str, list[float]]] = {}
+    for person_id, moment, started in visible:
+        moments.setdefault(person_id, {}).setdefault(moment, []).append(float(started))
+    expected = true_funnel_counts(moments, funnels)
+    warehouse_counts = {(funnel, step): reached for funnel, step, reached in counted}
+    return [
+        {
+            "funnel": funnel,
+            "step_number": step,
+            "moment": funnels[funnel][step - 1][0],
+            "warehouse": warehouse_counts.get((funnel, step), 0),
+            "truth": count,
+        }
+        for (funnel, step), count in sorted(expected.items())
+    ]
+
+
 def with_oracle_identity(warehouse: Path, truth: Path, env: dict[str, str]) -> Path:
     """A scratch copy of the warehouse whose journeys are built on the truth's people."""
     scratch = Path(tempfile.mkdtemp(prefix="connect360-oracle-")) / "warehouse.duckdb"
@@ -223,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
         for label, path in runs:
             for figures in measure(path, truth):
                 print(json.dumps({"identity": label} | figures))
+            for step in compare_funnels(path, truth):
+                print(json.dumps({"identity": label} | step))
     finally:
         if scratch is not None:
             shutil.rmtree(scratch.parent, ignore_errors=True)

@@ -54,6 +54,7 @@ occurrences as (
         min(occurred_at) as started_at,
         max(occurred_at) as completed_at,
         {{ connect360.distinct_list('channel') }} as channels,
+        min_by(channel, {{ connect360.epoch_seconds('occurred_at') }}) as entry_channel,
         count(*) as touchpoints,
         min(session_id) as session_id,
         min(case when reference_id like 'order:%' then reference_id end) as order_reference,
@@ -144,6 +145,7 @@ sequenced as (
     select
         outcomes.*,
         lead(outcomes.moment) over customer_moments as next_moment,
+        lead(outcomes.entry_channel) over customer_moments as next_entry_channel,
         lead(outcomes.moment_id) over customer_moments as next_moment_id,
         case
             when outcomes.moment in ('support', 'escalation')
@@ -175,6 +177,7 @@ final as (
         sequenced.started_at,
         sequenced.completed_at,
         sequenced.channels,
+        sequenced.entry_channel,
         sequenced.touchpoints,
         sequenced.outcome_code,
         moments_seed.expected_outcome,
@@ -185,6 +188,7 @@ final as (
         sequenced.outcome_code = 'abandoned' as has_drop_off,
         sequenced.has_delivery_issue,
         sequenced.next_moment,
+        sequenced.next_entry_channel,
         sequenced.next_moment_id
     from sequenced
     inner join moments_seed on sequenced.moment = moments_seed.moment
