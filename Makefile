@@ -6,7 +6,7 @@ RUN := $(UV) run --frozen
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 SCALE ?= 10000
 DAYS ?= 180
-STAGES ?= simulate,raw_scan_floor,load,dbt_build,identity
+STAGES ?= simulate,raw_scan_floor,load,dbt_build,identity,journeys
 
 .PHONY: install demo dev test lint format bench accuracy docs clean
 

@@ -75,19 +75,28 @@ def scan_floor(landing: Path) -> dict[str, object]:
     return {"files": files, "bytes": size}
 
 
-def _load_everything(work: Path) -> dict[str, object]:
+def _load_everything(work: Path, hold_back_last_day: bool = False) -> dict[str, object]:
+    """Every landing day in one run; with `hold_back_last_day`, all but the last (which the
+    `next_day` stage loads later, as a daily run would)."""
+    from orchestration.ingestion.reader import landing_days
+
+    days = landing_days(work / "landing")
+    if hold_back_last_day:
+        days = days[:-1]
+    return _load_days(work, days[0], days[-1]) | {"days": len(days)}
+
+
+def _load_days(work: Path, first: str, last: str) -> dict[str, object]:
     import dagster as dg
 
     from orchestration.definitions import defs
     from orchestration.ingestion.assets import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
-    from orchestration.ingestion.reader import landing_days
     from orchestration.resources import default_resources
 
-    days = landing_days(work / "landing")
     with dg.DagsterInstance.ephemeral() as instance:
         result = defs.resolve_job_def("load_landing").execute_in_process(
             instance=instance,
-            tags={PARTITION_RANGE_START_TAG: days[0], PARTITION_RANGE_END_TAG: days[-1]},
+            tags={PARTITION_RANGE_START_TAG: first, PARTITION_RANGE_END_TAG: last},
             resources=default_resources(),
         )
     if not result.success:
@@ -97,7 +106,7 @@ def _load_everything(work: Path) -> dict[str, object]:
         "select sum(loaded), sum(quarantined) from ops.load_audit"
     ).fetchone()
     connection.close()
-    return {"days": len(days), "loaded": loaded, "quarantined": quarantined}
+    return {"loaded": loaded, "quarantined": quarantined}
 
 
 def _ensure_pseudonym_key(work: Path) -> None:
@@ -152,6 +161,45 @@ def _identity(work: Path) -> dict[str, object]:
     return dict(zip(names, figures, strict=True))
 
 
+JOURNEY_LAYER = "customers int_touchpoints_unioned+"
+
+
+def _journeys(work: Path) -> dict[str, object]:
+    """The journey layer on resolved identities: touchpoints, sessions, moments, funnels,
+    paths, attribution, escalations and the edge-case register (seeds first)."""
+    from orchestration.transform.assets import dbt_resource
+
+    dbt = dbt_resource()
+    dbt.cli(["seed"], raise_on_error=True).wait()
+    dbt.cli(["run", "--select", JOURNEY_LAYER], raise_on_error=True).wait()
+    connection = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
+    names = ["touchpoints", "sessions", "journey_moments"]
+    figures = connection.execute(
+        "select " + ", ".join(f"(select count(*) from marts.{name})" for name in names)
+    ).fetchone()
+    connection.close()
+    return dict(zip(names, figures, strict=True))
+
+
+def _next_day(work: Path) -> dict[str, object]:
+    """One more day after the history: load its landing files, then identity and journeys, as
+    the daily run does. Each part's seconds are in the detail."""
+    from orchestration.ingestion.reader import landing_days
+
+    day = landing_days(work / "landing")[-1]
+    detail: dict[str, object] = {"day": day}
+    for part, run in (
+        ("load", lambda: _load_days(work, day, day)),
+        ("identity", lambda: _identity(work)),
+        ("journeys", lambda: _journeys(work)),
+    ):
+        started = time.perf_counter()
+        figures = run()
+        detail[f"{part}_seconds"] = round(time.perf_counter() - started, 1)
+        detail |= {f"{part}_{name}": value for name, value in figures.items()}
+    return detail
+
+
 def _simulate(work: Path, people: int, days: int) -> dict[str, object]:
     from simulator import SimulationConfig, simulate
 
@@ -173,12 +221,16 @@ def _simulate(work: Path, people: int, days: int) -> dict[str, object]:
 
 def _run_inner_stage(arguments: argparse.Namespace) -> None:
     work = Path(arguments.work)
+    next_day = "next_day" in arguments.stages.split(",")
     stages = {
-        "simulate": lambda: _simulate(work, arguments.people, arguments.days),
+        # With a next day to add, the simulation runs one day past the history.
+        "simulate": lambda: _simulate(work, arguments.people, arguments.days + next_day),
         "raw_scan_floor": lambda: scan_floor(work / "landing"),
-        "load": lambda: _load_everything(work),
+        "load": lambda: _load_everything(work, hold_back_last_day=next_day),
         "dbt_build": lambda: _dbt_build(work),
         "identity": lambda: _identity(work),
+        "journeys": lambda: _journeys(work),
+        "next_day": lambda: _next_day(work),
     }
     detail = stages[arguments.stage]()
     Path(arguments.detail_file).write_text(json.dumps(detail))
@@ -191,7 +243,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--stages",
         default="simulate,raw_scan_floor,load,dbt_build,identity",
-        help="comma-separated, in order (default: all)",
+        help="comma-separated, in order (default: all but journeys and next_day); next_day "
+        "simulates one day more than --days and holds it back from the load to add it last",
     )
     parser.add_argument("--work", help="working folder (default data/bench/<people>x<days>)")
     parser.add_argument("--results", default=str(RESULTS_FILE))
@@ -218,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     for stage in arguments.stages.split(","):
         command = _stage_command(stage, work, detail_file)
         command += ["--people", str(arguments.people), "--days", str(arguments.days)]
+        command += ["--stages", arguments.stages]
         results.append(_run_stage(stage, command, env, detail_file))
         print(f"  {stage:<16}{results[-1].seconds:>9.1f} s{results[-1].peak_rss_mib:>10.0f} MiB")
     _report(arguments, results)
