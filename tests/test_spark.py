@@ -78,11 +78,15 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Builds]:
         try:
             copied = copy_to_spark(work / "warehouse.duckdb", spark)
             assert copied["restricted.pseudonym_key"] == 1
-            # DuckDB builds the same models meanwhile, to compare with (models only: the tests run
-            # on DuckDB in tests/test_pipeline.py).
+            # DuckDB builds the same seeds and models meanwhile, to compare with (no tests: they
+            # run on DuckDB in tests/test_pipeline.py).
             with (work / "duckdb.log").open("w") as log:
                 on_duckdb = subprocess.Popen(
-                    [dbt_executable(), *_dbt_arguments("run", "duckdb", work)],
+                    [
+                        dbt_executable(),
+                        *_dbt_arguments("build", "duckdb", work),
+                        *("--exclude-resource-type", "test", "unit_test"),
+                    ],
                     cwd=REPO_ROOT,
                     stdout=log,
                     stderr=subprocess.STDOUT,
