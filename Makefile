@@ -8,7 +8,7 @@ SCALE ?= 10000
 DAYS ?= 180
 STAGES ?= simulate,raw_scan_floor,load,dbt_build,identity,journeys
 
-.PHONY: install demo dev test lint format bench accuracy docs clean
+.PHONY: install demo dev test lint format bench accuracy journey-accuracy docs clean
 
 install:  ## Python dependencies (uv, locked) and the dbt manifest
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "uv>=0.5"
@@ -41,6 +41,9 @@ bench: install  ## Time every stage at SCALE people over DAYS days: make bench S
 
 accuracy: install  ## Identity resolution against the simulator's truth, with and without matching
 	$(RUN) python -m orchestration.identity.accuracy --build
+
+journey-accuracy: install  ## Journey moments and funnels against the simulator's truth
+	$(RUN) python -m orchestration.journeys.accuracy --build --oracle-identity
 
 docs: install  ## dbt docs and the landing contract pages
 	$(RUN) python -m orchestration.ingestion.contract_docs

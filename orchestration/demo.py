@@ -129,6 +129,11 @@ def _report(settings: Settings, docs: Path, seconds: float) -> None:
             "(select count(*) from identity.probabilistic_edges), "
             "(select count(*) from identity.identity_erasure_register where status = 'erased')"
         ).fetchone()
+        touchpoints, sessions, moments = connection.execute(
+            "select (select count(*) from marts.touchpoints), "
+            "(select count(*) from marts.sessions), "
+            "(select count(*) from marts.journey_moments)"
+        ).fetchone()
     finally:
         connection.close()
     print("\nraw tables (raw.<stream>) and quarantine (quarantine.<stream>):")
@@ -144,6 +149,9 @@ def _report(settings: Settings, docs: Path, seconds: float) -> None:
         f"marts.customer_record_bridge ({records:,} records)\n"
         f"  identity:             {matches:,} probabilistic matches, {erased:,} erasures honoured; "
         "accuracy against the truth: `make accuracy`\n"
+        f"  journeys:             marts.touchpoints ({touchpoints:,}), marts.sessions "
+        f"({sessions:,}), marts.journey_moments ({moments:,}); against the truth: "
+        "`make journey-accuracy`\n"
         f"  dbt docs:             {docs}\n"
         f"  landing contracts:    {REPO_ROOT / 'docs' / 'contracts' / 'README.md'}\n"
         "next: `make dev` (dagster dev) and open http://127.0.0.1:3000"
