@@ -221,7 +221,7 @@ def _simulate(work: Path, people: int, days: int) -> dict[str, object]:
 
 def _run_inner_stage(arguments: argparse.Namespace) -> None:
     work = Path(arguments.work)
-    next_day = "next_day" in arguments.stages.split(",")
+    next_day = arguments.next_day or "next_day" in arguments.stages.split(",")
     stages = {
         # With a next day to add, the simulation runs one day past the history.
         "simulate": lambda: _simulate(work, arguments.people, arguments.days + next_day),
@@ -245,6 +245,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         default="simulate,raw_scan_floor,load,dbt_build,identity",
         help="comma-separated, in order (default: all but journeys and next_day); next_day "
         "simulates one day more than --days and holds it back from the load to add it last",
+    )
+    parser.add_argument(
+        "--next-day",
+        action="store_true",
+        help="simulate one day past --days and hold it back from the load (implied by the "
+        "next_day stage; give it to the earlier stages when they run in a separate command)",
     )
     parser.add_argument("--work", help="working folder (default data/bench/<people>x<days>)")
     parser.add_argument("--results", default=str(RESULTS_FILE))
@@ -271,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     for stage in arguments.stages.split(","):
         command = _stage_command(stage, work, detail_file)
         command += ["--people", str(arguments.people), "--days", str(arguments.days)]
-        command += ["--stages", arguments.stages]
+        command += ["--stages", arguments.stages] + ["--next-day"] * arguments.next_day
         results.append(_run_stage(stage, command, env, detail_file))
         print(f"  {stage:<16}{results[-1].seconds:>9.1f} s{results[-1].peak_rss_mib:>10.0f} MiB")
     _report(arguments, results)
