@@ -35,27 +35,27 @@ step_1 as (
 ),
 {%- for step in range(2, max_steps + 1) %}
 
-step_{{ step }} as (
-    select
-        previous.funnel,
-        previous.customer_id,
-        previous.entered_at,
-        min(moments.started_at) as reached_at,
-        min_by(moments.entry_channel, {{ connect360.epoch_seconds('moments.started_at') }})
-            as channel
-    from step_{{ step - 1 }} as previous
-    inner join funnels
-        on previous.funnel = funnels.funnel and funnels.step_number = {{ step }}
-    inner join moments
-        on
-            previous.customer_id = moments.customer_id
-            and funnels.moment = moments.moment
-            and moments.started_at >= previous.reached_at
-            and {{ connect360.epoch_seconds('moments.started_at') }}
-            <= {{ connect360.epoch_seconds('previous.entered_at') }}
-            + funnels.conversion_window_days * 86400
-    group by previous.funnel, previous.customer_id, previous.entered_at
-),
+    step_{{ step }} as (
+        select
+            previous.funnel,
+            previous.customer_id,
+            previous.entered_at,
+            min(moments.started_at) as reached_at,
+            min_by(moments.entry_channel, {{ connect360.epoch_seconds('moments.started_at') }})
+                as channel
+        from step_{{ step - 1 }} as previous
+        inner join funnels
+            on previous.funnel = funnels.funnel and funnels.step_number = {{ step }}
+        inner join moments
+            on
+                previous.customer_id = moments.customer_id
+                and funnels.moment = moments.moment
+                and previous.reached_at <= moments.started_at
+                and {{ connect360.epoch_seconds('previous.entered_at') }}
+                + funnels.conversion_window_days * 86400
+                >= {{ connect360.epoch_seconds('moments.started_at') }}
+        group by previous.funnel, previous.customer_id, previous.entered_at
+    ),
 {%- endfor %}
 
 reached as (

@@ -63,6 +63,7 @@ candidates as (
         touchpoints.touchpoint_type,
         touchpoints.occurred_at,
         touchpoints.outcome_code,
+        touchpoints.wait_seconds,
         touchpoints.reference_id,
         touchpoints.session_id,
         rules.moment,
@@ -146,6 +147,7 @@ final as (
         touchpoint_type,
         occurred_at,
         outcome_code,
+        wait_seconds,
         reference_id,
         session_id,
         group_started_at

@@ -8,6 +8,9 @@
     ticket update, a carrier scan). Records that are not interactions (CRM contact snapshots,
     experiment assignments, price lists, erasure requests) are not touchpoints; call dispositions
     are folded into their call's outcome.
+
+    `wait_seconds` is how long the customer waited for a person: the call's queue wait, the
+    chat's time to the first agent reply, the ticket's first reply time.
 -#}
 with
 
@@ -92,6 +95,7 @@ digital as (
             campaign_name as campaign,
             {{ location }} as message,
             case when event_name = 'Order Completed' then 'converted' end as outcome_code,
+            cast(null as bigint) as wait_seconds,
             false as is_escalated,
             'order:' || order_id as reference_id,
             anonymous_id as session_subject,
@@ -117,6 +121,7 @@ email as (
         campaign_id as campaign,
         marketing_send_id as message,
         coalesce(bounce_type, failure_category, purpose) as outcome_code,
+        cast(null as bigint) as wait_seconds,
         false as is_escalated,
         'email:' || message_id as reference_id,
         cast(null as {{ dbt.type_string() }}) as session_subject,
@@ -136,6 +141,7 @@ sms as (
         cast(null as {{ dbt.type_string() }}) as campaign,
         messaging_service_id as message,
         status as outcome_code,
+        cast(null as bigint) as wait_seconds,
         false as is_escalated,
         'sms:' || message_id as reference_id,
         cast(null as {{ dbt.type_string() }}) as session_subject,
@@ -163,6 +169,7 @@ calls as (
             when voice_dispositions.call_id is not null then 'unresolved'
             else voice_calls.status
         end as outcome_code,
+        voice_dispositions.wait_seconds,
         coalesce(voice_dispositions.is_escalated, false) as is_escalated,
         'call:' || voice_calls.call_id as reference_id,
         cast(null as {{ dbt.type_string() }}) as session_subject,
@@ -190,6 +197,7 @@ chats as (
         cast(null as {{ dbt.type_string() }}) as campaign,
         tag_names_json as message,
         case when state = 'closed' then 'resolved' else 'unresolved' end as outcome_code,
+        time_to_admin_reply_seconds as wait_seconds,
         tag_names_json like '%"escalated"%' as is_escalated,
         'conversation:' || conversation_id as reference_id,
         cast(null as {{ dbt.type_string() }}) as session_subject,
@@ -209,6 +217,7 @@ ticket_updates as (
         cast(null as {{ dbt.type_string() }}) as campaign,
         group_name as message,
         case when status in ('solved', 'closed') then 'resolved' else status end as outcome_code,
+        reply_minutes * 60 as wait_seconds,
         tags_json like '%"escalated"%' as is_escalated,
         'ticket:' || cast(ticket_id as {{ dbt.type_string() }}) as reference_id,
         cast(null as {{ dbt.type_string() }}) as session_subject,
@@ -240,6 +249,7 @@ order_updates as (
         cast(null as {{ dbt.type_string() }}) as campaign,
         source_name as message,
         financial_status as outcome_code,
+        cast(null as bigint) as wait_seconds,
         false as is_escalated,
         'order:' || cast(order_id as {{ dbt.type_string() }}) as reference_id,
         cast(null as {{ dbt.type_string() }}) as session_subject,
@@ -259,6 +269,7 @@ receipts as (
         max(discount_code) as campaign,
         max(store_id) as message,
         case when bool_and(is_full_price) then 'full_price' else 'discounted' end as outcome_code,
+        cast(null as bigint) as wait_seconds,
         false as is_escalated,
         'receipt:' || receipt_id as reference_id,
         cast(null as {{ dbt.type_string() }}) as session_subject,
@@ -279,6 +290,7 @@ deliveries as (
         cast(null as {{ dbt.type_string() }}) as campaign,
         carrier as message,
         coalesce(status_detail, status) as outcome_code,
+        cast(null as bigint) as wait_seconds,
         false as is_escalated,
         'order_name:' || order_reference as reference_id,
         cast(null as {{ dbt.type_string() }}) as session_subject,
@@ -298,6 +310,7 @@ surveys as (
         survey_id as campaign,
         trigger_touchpoint_type as message,
         {{ connect360.survey_score_band('survey_type', 'score') }} as outcome_code,
+        cast(null as bigint) as wait_seconds,
         false as is_escalated,
         trigger_reference_id as reference_id,
         cast(null as {{ dbt.type_string() }}) as session_subject,
@@ -317,6 +330,7 @@ social as (
         cast(null as {{ dbt.type_string() }}) as campaign,
         platform as message,
         cast(null as {{ dbt.type_string() }}) as outcome_code,
+        cast(null as bigint) as wait_seconds,
         false as is_escalated,
         'mention:' || in_reply_to_id as reference_id,
         cast(null as {{ dbt.type_string() }}) as session_subject,
@@ -336,6 +350,7 @@ consent as (
         cast(null as {{ dbt.type_string() }}) as campaign,
         purpose as message,
         source as outcome_code,
+        cast(null as bigint) as wait_seconds,
         false as is_escalated,
         cast(null as {{ dbt.type_string() }}) as reference_id,
         cast(null as {{ dbt.type_string() }}) as session_subject,
@@ -355,6 +370,7 @@ sends as (
         campaign_id as campaign,
         coalesce(offer_id, wording_key) as message,
         purpose as outcome_code,
+        cast(null as bigint) as wait_seconds,
         false as is_escalated,
         'send:' || send_id as reference_id,
         cast(null as {{ dbt.type_string() }}) as session_subject,

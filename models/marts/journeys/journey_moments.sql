@@ -20,9 +20,14 @@
                            another of the customer's support contacts;
       has_drop_off         the moment was abandoned;
       has_delivery_issue   a shipment of the order was delayed, misrouted, held for an exception,
-                           missed a delivery attempt or went back to the sender.
+                           missed a delivery attempt or went back to the sender;
+      has_failed_payment   the order has a failed payment in `edge_case_register`;
+      has_long_wait        the customer waited for a person at least `long_wait_minutes` (10) on
+                           a call or chat, or `long_ticket_reply_hours` (24) for a ticket reply.
 -#}
 {%- set repeat_contact_seconds = var('repeat_contact_days', 7) * 86400 -%}
+{%- set long_wait_seconds = var('long_wait_minutes', 10) * 60 -%}
+{%- set long_ticket_reply_seconds = var('long_ticket_reply_hours', 24) * 3600 -%}
 
 with
 
@@ -46,6 +51,10 @@ orders as (
     select * from {{ ref('stg_orders__orders') }}
 ),
 
+edge_cases as (
+    select * from {{ ref('edge_case_register') }}
+),
+
 occurrences as (
     select
         moment_id,
@@ -60,7 +69,14 @@ occurrences as (
         min(case when reference_id like 'order:%' then reference_id end) as order_reference,
         max(case when outcome_code = 'resolved' then 1 else 0 end) = 1 as is_resolved,
         max(case when outcome_code = 'canceled' then 1 else 0 end) = 1 as is_abandoned_call,
-        max(case when touchpoint_type = 'account_activated' then 1 else 0 end) = 1 as is_activated
+        max(case when touchpoint_type = 'account_activated' then 1 else 0 end) = 1 as is_activated,
+        max(
+            case
+                when channel in ('voice', 'chat') and wait_seconds >= {{ long_wait_seconds }} then 1
+                when channel = 'tickets' and wait_seconds >= {{ long_ticket_reply_seconds }} then 1
+                else 0
+            end
+        ) = 1 as has_long_wait
     from moment_touchpoints
     group by moment_id
 ),
@@ -103,6 +119,14 @@ delivery_issues as (
         )
 ),
 
+failed_payments as (
+    select distinct order_names.order_reference
+    from edge_cases
+    inner join order_names
+        on 'order_name:' || edge_cases.order_name = order_names.shipment_reference
+    where edge_cases.incident_type = 'failed_payment'
+),
+
 outcomes as (
     select
         occurrences.*,
@@ -130,7 +154,8 @@ outcomes as (
                 end
             else 'completed'
         end as outcome_code,
-        delivery_issues.order_reference is not null as has_delivery_issue
+        delivery_issues.order_reference is not null as has_delivery_issue,
+        failed_payments.order_reference is not null as has_failed_payment
     from occurrences
     left join selection_sessions
         on
@@ -139,6 +164,7 @@ outcomes as (
     left join sessions on occurrences.session_id = sessions.session_id
     left join order_ends on occurrences.order_reference = order_ends.order_reference
     left join delivery_issues on occurrences.order_reference = delivery_issues.order_reference
+    left join failed_payments on occurrences.order_reference = failed_payments.order_reference
 ),
 
 sequenced as (
@@ -187,6 +213,8 @@ final as (
         ) as has_repeat_contact,
         sequenced.outcome_code = 'abandoned' as has_drop_off,
         sequenced.has_delivery_issue,
+        sequenced.has_failed_payment,
+        sequenced.has_long_wait,
         sequenced.next_moment,
         sequenced.next_entry_channel,
         sequenced.next_moment_id

@@ -43,6 +43,7 @@ attributed as (
         touchpoints.message,
         touchpoints.outcome_code,
         touchpoints.is_escalated,
+        touchpoints.wait_seconds,
         touchpoints.reference_id,
         session_events.session_id
     from touchpoints
@@ -68,6 +69,7 @@ final as (
         message,
         outcome_code,
         is_escalated,
+        wait_seconds,
         reference_id,
         session_id,
         source_stream,
