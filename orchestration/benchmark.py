@@ -161,7 +161,7 @@ def _identity(work: Path) -> dict[str, object]:
     return dict(zip(names, figures, strict=True))
 
 
-JOURNEY_LAYER = "customers int_touchpoints_unioned+"
+JOURNEY_LAYER = "customers path:models/intermediate/journeys path:models/marts/journeys"
 
 
 def _journeys(work: Path) -> dict[str, object]:

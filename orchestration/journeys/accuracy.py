@@ -42,9 +42,7 @@ from orchestration.transform.assets import dbt_executable
 MOMENT_TOUCHPOINTS = "journeys.int_moment_touchpoints"
 TOUCHPOINTS = "journeys.int_touchpoints_unioned"
 BRIDGE = "identity.int_identity__record_customers"
-JOURNEY_MODELS = (
-    "int_touchpoints_unioned+,+journey_moments int_touchpoints_unioned+,+funnel_conversion"
-)
+JOURNEY_MODELS = "path:models/intermediate/journeys path:models/marts/journeys"
 FUNNELS_SEED = REPO_ROOT / "seeds" / "journey_funnels.csv"
 
 
