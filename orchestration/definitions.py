@@ -13,6 +13,7 @@ from orchestration.ingestion.assets import (
     raw_load_job,
 )
 from orchestration.ingestion.contracts import load_contracts
+from orchestration.journeys.sentiment import social_mention_sentiment
 from orchestration.resources import default_resources
 from orchestration.settings import Settings
 from orchestration.transform.assets import connect360_dbt_assets, dbt_resource
@@ -27,6 +28,7 @@ defs = dg.Definitions(
         *build_raw_assets(contracts, settings),
         pseudonym_key,
         probabilistic_edges,
+        social_mention_sentiment,
         connect360_dbt_assets,
     ],
     jobs=[raw_load_job],

@@ -24,6 +24,7 @@ from orchestration.ingestion.assets import PARTITION_RANGE_END_TAG, PARTITION_RA
 from orchestration.ingestion.contracts import load_contracts
 from orchestration.ingestion.loader import quarantine_table, raw_table
 from orchestration.ingestion.reader import landing_days
+from orchestration.journeys.sentiment import social_mention_sentiment
 from orchestration.resources import connect_warehouse, default_resources
 from orchestration.settings import REPO_ROOT, Settings
 from orchestration.transform.assets import connect360_dbt_assets, dbt_resource
@@ -90,9 +91,10 @@ def _load(instance: dg.DagsterInstance, settings: Settings, days: list[str]) -> 
 
 def _transform(instance: dg.DagsterInstance, settings: Settings) -> None:
     result = dg.materialize(
-        # dbt runs in two steps around the Splink asset: up to the matching attributes, then
-        # the identity graph that takes the matches in.
-        [pseudonym_key, probabilistic_edges, connect360_dbt_assets],
+        # dbt runs in steps around the Python assets between its models: Splink (up to the
+        # matching attributes, then the identity graph that takes the matches in) and the
+        # sentiment of social mentions (before the touchpoints).
+        [pseudonym_key, probabilistic_edges, social_mention_sentiment, connect360_dbt_assets],
         instance=instance,
         resources={**default_resources(settings), "dbt": dbt_resource()},
         run_config=QUIET_LOGS,

@@ -98,11 +98,13 @@ def test_asset_keys_are_kept():
         "restricted/stg_restricted__mobile_app_events",
         "restricted/stg_restricted__orders_orders",
         "restricted/stg_restricted__pos_receipts",
+        "restricted/stg_restricted__social_mention_texts",
         "restricted/stg_restricted__social_mentions",
         "restricted/stg_restricted__surveys_responses",
         "restricted/stg_restricted__tickets_tickets",
         "restricted/stg_restricted__voice_calls",
         "restricted/stg_restricted__web_events",
+        "sentiment/social_mentions",
         "staging/stg_chat__conversations",
         "staging/stg_consent__erasure_requests",
         "staging/stg_consent__events",
@@ -143,7 +145,11 @@ def test_dbt_sources_are_the_assets_that_write_them():
         for source in manifest["sources"].values()
         if source["package_name"] == "connect360"
     }
-    assert tables == RAW_KEYS | {"restricted/pseudonym_key", "identity/probabilistic_edges"}
+    assert tables == RAW_KEYS | {
+        "restricted/pseudonym_key",
+        "identity/probabilistic_edges",
+        "sentiment/social_mentions",
+    }
     keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
     assert tables <= keys
 

@@ -10,8 +10,12 @@
     are folded into their call's outcome.
 
     `wait_seconds` is how long the customer waited for a person: the call's queue wait, the
-    chat's time to the first agent reply, the ticket's first reply time.
+    chat's time to the first agent reply, the ticket's first reply time. A social mention's
+    outcome is its sentiment (negative, neutral, positive) when the sentiment asset has scored
+    it.
 -#}
+{%- set sentiment = source('sentiment', 'social_mentions') -%}
+{%- set has_sentiment = load_relation(sentiment) is not none -%}
 with
 
 web_events as (
@@ -64,6 +68,21 @@ survey_responses as (
 
 social_mentions as (
     select * from {{ ref('stg_social__mentions') }}
+),
+
+-- The sentiment of social mentions, or none before the sentiment asset has run.
+mention_sentiment as (
+    {%- if has_sentiment %}
+        select
+            record_id,
+            sentiment
+        from {{ sentiment }}
+    {%- else %}
+        select
+            cast(null as {{ dbt.type_string() }}) as record_id,
+            cast(null as {{ dbt.type_string() }}) as sentiment
+        where 1 = 0
+    {%- endif %}
 ),
 
 consent_events as (
@@ -320,22 +339,24 @@ surveys as (
 
 social as (
     select
-        'social__mentions:' || mention_id as record_id,
+        'social__mentions:' || social_mentions.mention_id as record_id,
         'social__mentions' as source_stream,
         'social' as channel,
-        'social_' || kind as touchpoint_type,
+        'social_' || social_mentions.kind as touchpoint_type,
         'inbound' as direction,
-        occurred_at,
+        social_mentions.occurred_at,
         cast(null as {{ dbt.type_string() }}) as record_time_zone,
         cast(null as {{ dbt.type_string() }}) as campaign,
-        platform as message,
-        cast(null as {{ dbt.type_string() }}) as outcome_code,
+        social_mentions.platform as message,
+        mention_sentiment.sentiment as outcome_code,
         cast(null as bigint) as wait_seconds,
         false as is_escalated,
-        'mention:' || in_reply_to_id as reference_id,
+        'mention:' || social_mentions.in_reply_to_id as reference_id,
         cast(null as {{ dbt.type_string() }}) as session_subject,
-        _loaded_at
+        social_mentions._loaded_at
     from social_mentions
+    left join mention_sentiment
+        on 'social__mentions:' || social_mentions.mention_id = mention_sentiment.record_id
 ),
 
 consent as (
