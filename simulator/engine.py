@@ -246,6 +246,9 @@ def prepare_output(config: SimulationConfig) -> None:
 def _init_worker(progress_queue: Any) -> None:
     global _progress_queue  # noqa: PLW0603 - the worker's one channel back to the progress bar
     _progress_queue = progress_queue
+    # Progress ticks still buffered when the worker exits may be lost; waiting to flush them
+    # into a pipe nobody reads any more would keep the worker from exiting.
+    progress_queue.cancel_join_thread()
 
 
 def _run_in_worker(task: ChunkTask) -> ChunkResult:
@@ -266,6 +269,10 @@ def run_chunks(config: SimulationConfig, tasks: list[ChunkTask]) -> list[ChunkRe
                 _drain(progress_queue, bar, timeout=0.2)
             results = [result.get() for result in pending]
             _drain(progress_queue, bar, timeout=0.0)
+            # Let the workers finish and exit on their own: terminating them (what leaving the
+            # block does) relies on SIGTERM, which a host process may have set to be ignored.
+            pool.close()
+            pool.join()
         return results
 
 
