@@ -40,6 +40,14 @@ def _query(port: int) -> list[dict] | None:
     return nodes or None
 
 
+def _default_signals() -> None:
+    """In the child: stop and interrupt as usual. A test process may ignore them (a background
+    job ignores SIGINT, and Dagster's in-process runs map SIGTERM to SIGINT's handler), and a
+    child inherits ignored signals."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_dagster_dev_serves_the_raw_assets(tmp_path):
     home = tmp_path / "dagster_home"
     home.mkdir()
@@ -53,6 +61,7 @@ def test_dagster_dev_serves_the_raw_assets(tmp_path):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        preexec_fn=_default_signals,  # noqa: PLW1509 - it only resets two signal handlers
     )
     try:
         deadline = time.monotonic() + 120
@@ -62,7 +71,11 @@ def test_dagster_dev_serves_the_raw_assets(tmp_path):
             nodes = _query(port)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=60)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            raise
     assert nodes is not None, "dagster dev did not serve the asset graph within 120 s"
     by_key = {"/".join(node["assetKey"]["path"]): node for node in nodes}
     for contract in load_contracts():
