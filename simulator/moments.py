@@ -9,8 +9,9 @@ belong to no moment.
 
 Granularity (what the warehouse's rules recognize, kept exactly so):
 
-- first_touch: the first session of a person who is new in the window (its Home page view); at
-  most one per person. Customers who existed before the window have none.
+- first_touch: the landing view of the earliest session in time of a person who is new in the
+  window; at most one per person. Customers who existed before the window have none, and
+  neither do people whose first visit was to a store (they discovered the shop there).
 - research: one per session (visit) with research events (Products Searched, Product Viewed and
   the product page views that go with them).
 - product_selection: one per session with cart or checkout events (Product Added, Checkout
