@@ -125,6 +125,8 @@ def journeys(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
         "2026-03-06T09:00:00Z",
         ticket(71, "open", "fay@mail.example.com", ["complaint", "escalated"]),
     )
+    # A track call without an event name is still an interaction.
+    add("web__events", "h1", "2026-03-02T15:00:00Z", segment("track", "anon-h"))
     # A customer the CRM has known since 2025.
     add("crm__contacts", "g|1", "2026-03-01T06:00:00Z", crm("gus@mail.example.com", "usr_g"))
     add("web__events", "g1", "2026-03-03T08:00:00Z", page("anon-g", "usr_g"))
@@ -244,3 +246,9 @@ def test_a_late_event_lands_in_the_right_session_on_the_next_run(journeys: Wareh
         f"select events from marts.sessions where session_id = '{after['a1']}'"
     )
     assert events == 4
+
+
+def test_a_record_without_a_type_is_kept_as_unknown(journeys: Warehouse) -> None:
+    assert journeys.query(
+        "select touchpoint_type from marts.touchpoints where touchpoint_id = 'web__events:h1'"
+    ) == [("web_unknown",)]

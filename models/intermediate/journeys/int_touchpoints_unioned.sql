@@ -399,7 +399,7 @@ sends as (
     from marketing_sends
 ),
 
-final as (
+unioned as (
     select * from digital
     union all
     select * from email
@@ -425,6 +425,28 @@ final as (
     select * from consent
     union all
     select * from sends
+),
+
+-- A record whose type field is empty (a track call without an event name, a ticket without a
+-- status) is still an interaction: it is kept, typed as unknown.
+final as (
+    select
+        record_id,
+        source_stream,
+        channel,
+        coalesce(touchpoint_type, channel || '_unknown') as touchpoint_type,
+        direction,
+        occurred_at,
+        record_time_zone,
+        campaign,
+        message,
+        outcome_code,
+        wait_seconds,
+        is_escalated,
+        reference_id,
+        session_subject,
+        _loaded_at
+    from unioned
 )
 
 select * from final
