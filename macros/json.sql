@@ -84,3 +84,19 @@
         when 'no' then false
     end
 {%- endmacro %}
+
+{#-
+    One row per element of a JSON array, as the element's JSON text: a set-returning expression
+    for the select list, `select id, {{ json_array_elements('items') }} as item from t`.
+#}
+{% macro json_array_elements(column) -%}
+    {{ return(adapter.dispatch('json_array_elements', 'connect360')(column)) }}
+{%- endmacro %}
+
+{% macro default__json_array_elements(column) -%}
+    explode(from_json({{ column }}, 'array<string>'))
+{%- endmacro %}
+
+{% macro duckdb__json_array_elements(column) -%}
+    unnest(cast(json_extract({{ column }}, '$[*]') as varchar[]))
+{%- endmacro %}

@@ -14,9 +14,14 @@ from orchestration.ingestion.assets import (
 )
 from orchestration.ingestion.contracts import load_contracts
 from orchestration.journeys.sentiment import social_mention_sentiment
+from orchestration.quality.checks import great_expectations_checks
 from orchestration.resources import default_resources
 from orchestration.settings import Settings
-from orchestration.transform.assets import connect360_dbt_assets, dbt_resource
+from orchestration.transform.assets import (
+    connect360_activation_assets,
+    connect360_dbt_assets,
+    dbt_resource,
+)
 from orchestration.transform.pseudonym_key import pseudonym_key
 
 settings = Settings.from_env()
@@ -30,7 +35,9 @@ defs = dg.Definitions(
         probabilistic_edges,
         social_mention_sentiment,
         connect360_dbt_assets,
+        connect360_activation_assets,
     ],
+    asset_checks=[great_expectations_checks],
     jobs=[raw_load_job],
     schedules=[daily_landing_schedule],
     sensors=[build_landing_sensor(contracts, partitions)],

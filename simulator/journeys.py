@@ -79,9 +79,11 @@ from simulator.rules import (
     CONSENT_PURPOSE,
     Breach,
     ConsentFact,
+    FullPricePurchase,
     SendFact,
     consent_state,
     evaluate,
+    paid_full_price_recently,
 )
 from simulator.timefmt import DAY, HOUR, MINUTE, at_local_hour, iso_utc
 
@@ -183,7 +185,7 @@ class Journey:
         self.identifiers: dict[tuple[str, str], tuple[bool, bool]] = {}
         self.consents: list[ConsentFact] = []
         self.sends: list[SendFact] = []
-        self.full_price: list[float] = []
+        self.full_price: list[FullPricePurchase] = []
         self.orders: list[float] = []
         self.activation_effect = 0.0
         self.assignments: list[tuple[Experiment, str, float, bool]] = []
@@ -871,17 +873,18 @@ class Journey:
             ),
             stage,
         )
-        self._record_purchase(
-            at, code is None and all(item.compare_at_price is None for item in items)
-        )
+        self._record_purchase(at, items, code)
         self._transactional("email", "order_confirmation", at + 60)
         self._ship(order, stage)
         return order
 
-    def _record_purchase(self, at: float, full_price: bool) -> None:
+    def _record_purchase(
+        self, at: float, items: list[LineItem], code: str | None, identified: bool = True
+    ) -> None:
         self.orders.append(at)
-        if full_price:
-            self.full_price.append(at)
+        full_price = frozenset(item.sku for item in items if item.compare_at_price is None)
+        if not code and full_price:
+            self.full_price.append(FullPricePurchase(at, full_price, identified))
         if self.lifecycle == "prospect" and self.crm_created is not None:
             self.lifecycle = "customer"
             self._crm_row(at + self.rng.uniform(1, 12) * HOUR)
@@ -1040,7 +1043,7 @@ class Journey:
             self._crm_row(at + self.rng.uniform(1, 20) * HOUR)
             if self.rng.random() < self.p.persona.opt_in * 0.5:
                 self._consent("email", "marketing_email", "opt_in", at + 60, "pos")
-        self._record_purchase(at, not code and all(item.compare_at_price is None for item in items))
+        self._record_purchase(at, items, code, identified=bool(card or phone))
         if self.rng.random() < self.p.persona.survey_response * 0.3:
             self._survey(
                 "csat", "purchase", "pos", store.store_id, at + self.rng.uniform(2, 30) * HOUR
@@ -1349,7 +1352,9 @@ class Journey:
     def _allowed(self, campaign: Campaign, at: float) -> bool:
         if consent_state(self.consents, CONSENT_PURPOSE[campaign.channel], at) != "opt_in":
             return False
-        if campaign.discount_percent and any(0 <= at - t < 14 * DAY for t in self.full_price):
+        if campaign.discount_percent and paid_full_price_recently(
+            self.full_price, campaign.sku, at, identified_only=False
+        ):
             return False
         return self._cap_room(at)
 
@@ -1387,7 +1392,14 @@ class Journey:
         self.emit("marketing/sends", send.at, marketing_send(send), Stage.MARKETING)
         if self.w.t0 <= send.at < self.w.t1:
             self.sends.append(
-                SendFact(send.send_id, send.channel, send.purpose, send.at, send.discount_percent)
+                SendFact(
+                    send.send_id,
+                    send.channel,
+                    send.purpose,
+                    send.at,
+                    send.discount_percent,
+                    send.sku,
+                )
             )
         if send.channel == "email":
             self._email_events(send)
@@ -1555,9 +1567,13 @@ class Journey:
             at = opt_outs[0].at + rng.uniform(1, 5) * DAY
             self._campaign_send(rng.choice(campaigns), at)
         opted_in = consent_state(self.consents, "marketing_email", self.end) == "opt_in"
-        if self.full_price and opted_in and rng.random() < rate * 5:
-            at = self.full_price[0] + rng.uniform(1, 6) * DAY
-            self._campaign_send(rng.choice(campaigns), at, discount=20)
+        known = [purchase for purchase in self.full_price if purchase.identified]
+        if known and opted_in and rng.random() < rate * 5:
+            bought = known[0]
+            offers = [c for c in campaigns if c.sku in bought.skus]
+            if offers:
+                at = bought.at + rng.uniform(1, 6) * DAY
+                self._campaign_send(rng.choice(offers), at, discount=20)
         if opted_in and rng.random() < rate:
             at = self.start + rng.uniform(0.1, 0.9) * (self.end - self.start)
             for offset in range(4):

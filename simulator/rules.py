@@ -25,8 +25,12 @@ RULE_PARAMETERS: dict[str, object] = {
         "end": QUIET_HOURS_END,
         "channels": ["sms", "phone"],
     },
-    "frequency_cap": {"max_sends": FREQUENCY_CAP, "window_days": FREQUENCY_WINDOW_DAYS},
-    "discount_after_full_price": {"window_days": DISCOUNT_WINDOW_DAYS},
+    "frequency_cap": {
+        "max_sends": FREQUENCY_CAP,
+        "window_days": FREQUENCY_WINDOW_DAYS,
+        "per": "customer and channel",
+    },
+    "discount_after_full_price": {"window_days": DISCOUNT_WINDOW_DAYS, "per": "product (sku)"},
     "price_mismatch": "a channel's daily list price differs from the web list price",
 }
 
@@ -38,6 +42,18 @@ class SendFact:
     purpose: str
     at: float
     discount_percent: float
+    sku: str | None = None
+
+
+@dataclass(frozen=True)
+class FullPricePurchase:
+    """The products a person bought at full price at one moment. ``identified`` is whether the
+    business could tell it was theirs (an online order, or a till receipt with a loyalty card or
+    phone): an anonymous cash purchase cannot oblige the business to hold back a discount."""
+
+    at: float
+    skus: frozenset[str]
+    identified: bool = True
 
 
 @dataclass(frozen=True)
@@ -62,6 +78,19 @@ def consent_state(consents: list[ConsentFact], purpose: str, at: float) -> str |
     return latest.action if latest else None
 
 
+def paid_full_price_recently(
+    purchases: list[FullPricePurchase], sku: str | None, at: float, *, identified_only: bool
+) -> list[float]:
+    """When the person paid full price for the product in the discount window before ``at``."""
+    return [
+        purchase.at
+        for purchase in purchases
+        if sku in purchase.skus
+        and 0 <= at - purchase.at < DISCOUNT_WINDOW_DAYS * DAY
+        and (purchase.identified or not identified_only)
+    ]
+
+
 def in_quiet_hours(hour: float) -> bool:
     return hour >= QUIET_HOURS_START or hour < QUIET_HOURS_END
 
@@ -69,7 +98,7 @@ def in_quiet_hours(hour: float) -> bool:
 def evaluate(
     sends: list[SendFact],
     consents: list[ConsentFact],
-    full_price_purchases: list[float],
+    full_price_purchases: list[FullPricePurchase],
     timezone: str,
 ) -> list[Breach]:
     """Every breach of every consent rule by one person's marketing sends."""
@@ -83,13 +112,18 @@ def evaluate(
         if send.channel in QUIET_HOUR_CHANNELS and in_quiet_hours(hour):
             breaches.append(Breach("quiet_hours", send.send_id, f"local time {hour:05.2f}h"))
         window_start = send.at - FREQUENCY_WINDOW_DAYS * DAY
-        recent = sum(1 for other in marketing[: position + 1] if other.at > window_start)
+        recent = sum(
+            1
+            for other in marketing[: position + 1]
+            if other.channel == send.channel and other.at > window_start
+        )
         if recent > FREQUENCY_CAP:
-            breaches.append(Breach("frequency_cap", send.send_id, f"{recent} sends in 7 days"))
+            detail = f"{recent} {send.channel} sends in {FREQUENCY_WINDOW_DAYS} days"
+            breaches.append(Breach("frequency_cap", send.send_id, detail))
         if send.discount_percent > 0:
-            earlier = [
-                t for t in full_price_purchases if 0 <= send.at - t < DISCOUNT_WINDOW_DAYS * DAY
-            ]
+            earlier = paid_full_price_recently(
+                full_price_purchases, send.sku, send.at, identified_only=True
+            )
             if earlier:
                 days = (send.at - max(earlier)) / DAY
                 detail = (

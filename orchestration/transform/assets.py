@@ -78,16 +78,38 @@ class Connect360Translator(DagsterDbtTranslator):
         return [owner] if owner else []
 
 
+#: Activation marts feed outreach: they are built in a step of their own, after the blocking
+#: consent checks on the marts they read (orchestration/quality/checks.py) have passed.
+ACTIVATION_MODELS = "path:models/marts/activation"
+_TRANSLATOR = Connect360Translator(
+    settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True)
+)
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    dagster_dbt_translator=Connect360Translator(
-        settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True)
-    ),
+    exclude=ACTIVATION_MODELS,
+    dagster_dbt_translator=_TRANSLATOR,
     pool=WAREHOUSE_POOL,
 )
 def connect360_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    """Build (run and test) the dbt project."""
+    """Build (run and test) the dbt project, all but the activation marts."""
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select=ACTIVATION_MODELS,
+    name="connect360_activation_assets",
+    dagster_dbt_translator=_TRANSLATOR,
+    pool=WAREHOUSE_POOL,
+)
+def connect360_activation_assets(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource
+) -> Iterator[Any]:
+    """Build (run and test) the activation marts, once the consent checks let them through."""
     yield from dbt.cli(["build"], context=context).stream()
 
 

@@ -1,0 +1,220 @@
+"""Run the Great Expectations suites on bounded batches from the warehouse; keep the results.
+
+The GE project is the repository's ``gx/`` folder (suites under version control). Validation
+results and the Data Docs site go under the quality folder (env ``CONNECT360_QUALITY_DIR``,
+default ``data/quality``), so every run adds to their history and tests keep their own.
+
+Which landing days a ``by_landing_day`` suite has validated is kept in
+``<quality dir>/validated.json`` with a fingerprint of each day's rows: a day is validated again
+when its rows change (a late record, a reload, a rebuilt warehouse).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import great_expectations as gx
+import pandas as pd
+from great_expectations.core.run_identifier import RunIdentifier
+from great_expectations.data_context.types.resource_identifiers import (
+    ExpectationSuiteIdentifier,
+    ValidationResultIdentifier,
+)
+
+from orchestration.quality.suites import BATCH_ROWS, Suite, parameters
+from orchestration.settings import REPO_ROOT
+
+QUALITY_DIR_VARIABLE = "CONNECT360_QUALITY_DIR"
+DATASOURCE = "warehouse"
+BATCH_DEFINITION = "whole_batch"
+#: Failing keys kept per expectation in the check's metadata (the Data Docs list them all).
+SAMPLE_KEYS = 20
+
+
+def quality_dir() -> Path:
+    value = Path(os.environ.get(QUALITY_DIR_VARIABLE) or "data/quality").expanduser()
+    return value if value.is_absolute() else REPO_ROOT / value
+
+
+def open_context(directory: Path | None = None) -> Any:
+    """The repository's file-backed GE context, writing results under ``directory``."""
+    directory = directory or quality_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    # great_expectations.yml reads the results and Data Docs folders from this variable.
+    os.environ[QUALITY_DIR_VARIABLE] = str(directory)
+    return gx.get_context(mode="file", project_root_dir=str(REPO_ROOT))
+
+
+@dataclass
+class ExpectationOutcome:
+    rule: str
+    expectation: str
+    success: bool
+    unexpected: int
+    evaluated: int
+    sample_keys: list[dict[str, object]] = field(default_factory=list)
+
+
+@dataclass
+class SuiteOutcome:
+    """What one suite found in this run, over all its batches."""
+
+    suite: str
+    severity: str
+    batches: list[str] = field(default_factory=list)
+    rows: int = 0
+    expectations: dict[str, ExpectationOutcome] = field(default_factory=dict)
+    result_keys: list[ValidationResultIdentifier] = field(default_factory=list)
+
+    @property
+    def success(self) -> bool:
+        return all(outcome.success for outcome in self.expectations.values())
+
+    @property
+    def violations(self) -> dict[str, int]:
+        return {rule: outcome.unexpected for rule, outcome in self.expectations.items()}
+
+
+class ValidationLedger:
+    """Which landing days each suite validated, and the fingerprint of their rows then."""
+
+    def __init__(self, directory: Path) -> None:
+        self.path = directory / "validated.json"
+        self.days: dict[str, dict[str, str]] = (
+            json.loads(self.path.read_text()) if self.path.exists() else {}
+        )
+
+    def pending(self, suite: str, fingerprints: dict[str, str]) -> list[str]:
+        done = self.days.get(suite, {})
+        return sorted(day for day, print_ in fingerprints.items() if done.get(day) != print_)
+
+    def record(self, suite: str, fingerprints: dict[str, str]) -> None:
+        self.days.setdefault(suite, {}).update(fingerprints)
+
+    def save(self) -> None:
+        self.path.write_text(json.dumps(self.days, indent=1, sort_keys=True))
+
+
+def _day_fingerprints(connection: duckdb.DuckDBPyConnection, suite: Suite) -> dict[str, tuple]:
+    rows = connection.execute(
+        f"select cast(_partition_date as varchar), count(*), bit_xor(hash(batch)) "
+        f"from ({suite.sql}) as batch group by 1"
+    ).fetchall()
+    return {day: (count, str(digest)) for day, count, digest in rows}
+
+
+def _day_batches(days: list[str], counts: dict[str, int]) -> Iterator[list[str]]:
+    """Consecutive whole days, at most BATCH_ROWS rows a batch (a bigger day stands alone)."""
+    batch: list[str] = []
+    rows = 0
+    for day in days:
+        if batch and rows + counts[day] > BATCH_ROWS:
+            yield batch
+            batch, rows = [], 0
+        batch.append(day)
+        rows += counts[day]
+    if batch:
+        yield batch
+
+
+def _frames(
+    connection: duckdb.DuckDBPyConnection, suite: Suite, ledger: ValidationLedger
+) -> Iterator[tuple[str, pd.DataFrame, dict[str, str]]]:
+    if suite.mode == "candidates":
+        yield "all", connection.execute(suite.sql).df(), {}
+        return
+    fingerprints = _day_fingerprints(connection, suite)
+    prints = {day: digest for day, (_, digest) in fingerprints.items()}
+    counts = {day: count for day, (count, _) in fingerprints.items()}
+    for days in _day_batches(ledger.pending(suite.name, prints), counts):
+        frame = connection.execute(
+            f"select * exclude (_partition_date) from ({suite.sql}) as batch "
+            "where cast(_partition_date as varchar) in (select unnest(?))",
+            [days],
+        ).df()
+        label = days[0] if len(days) == 1 else f"{days[0]}..{days[-1]}"
+        yield label, frame, {day: prints[day] for day in days}
+
+
+def _batch(context: Any, suite: Suite, frame: pd.DataFrame) -> Any:
+    asset = context.data_sources.get(DATASOURCE).get_asset(suite.table)
+    return asset.get_batch_definition(BATCH_DEFINITION).get_batch(
+        batch_parameters={"dataframe": frame}
+    )
+
+
+def _json_safe(value: object) -> object:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def run_suite(
+    context: Any,
+    connection: duckdb.DuckDBPyConnection,
+    suite: Suite,
+    ledger: ValidationLedger,
+    run_time: datetime | None = None,
+) -> SuiteOutcome:
+    """Validate the suite's pending batches; store each result for the Data Docs."""
+    run_time = run_time or datetime.now(UTC)
+    expectation_suite = context.suites.get(suite.name)
+    outcome = SuiteOutcome(suite.name, suite.severity)
+    result_format = {
+        "result_format": "COMPLETE",
+        "unexpected_index_column_names": list(suite.index_columns),
+    }
+    for label, frame, fingerprints in _frames(connection, suite, ledger):
+        result = _batch(context, suite, frame).validate(
+            expectation_suite, result_format=result_format, expectation_parameters=parameters()
+        )
+        key = ValidationResultIdentifier(
+            expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.name),
+            run_id=RunIdentifier(run_name=f"{suite.name} {label}", run_time=run_time),
+            batch_identifier=label,
+        )
+        context.validation_results_store.set(key, result)
+        outcome.result_keys.append(key)
+        outcome.batches.append(label)
+        outcome.rows += len(frame)
+        for position, expectation_result in enumerate(result.results):
+            rule = suite.rules[position]
+            details = expectation_result.result or {}
+            found = outcome.expectations.setdefault(
+                rule,
+                ExpectationOutcome(rule, expectation_result.expectation_config.type, True, 0, 0),
+            )
+            found.success = found.success and bool(expectation_result.success)
+            found.unexpected += int(details.get("unexpected_count") or 0)
+            found.evaluated += int(details.get("element_count") or 0)
+            room = SAMPLE_KEYS - len(found.sample_keys)
+            for row in (details.get("unexpected_index_list") or [])[: max(room, 0)]:
+                found.sample_keys.append(
+                    {name: _json_safe(row.get(name)) for name in suite.index_columns}
+                )
+        ledger.record(suite.name, fingerprints)
+    return outcome
+
+
+def build_data_docs(context: Any, outcomes: list[SuiteOutcome]) -> Path:
+    """The Data Docs pages of this run's results, and the index over every run so far."""
+    keys = [key for outcome in outcomes for key in outcome.result_keys]
+    if keys:
+        context.build_data_docs(resource_identifiers=keys)
+    else:
+        context.build_data_docs()
+    return docs_index(context)
+
+
+def docs_index(context: Any) -> Path:
+    site = context.get_docs_sites_urls()[0]["site_url"]
+    return Path(site.removeprefix("file://"))

@@ -1,0 +1,176 @@
+"""The consent rules on hand-made records, through dbt and the Great Expectations suite: every
+rule both ways, at its edges (a send one second after an opt-out, an opt-in that arrives after the
+send, a call at 20:59 and at 21:00 local time, the fourth send in a cap window, a discount on the
+13th and the 14th day after a full-price purchase)."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from handmade import Warehouse, segment
+
+from orchestration.quality import project
+from orchestration.quality.runner import (
+    ValidationLedger,
+    build_data_docs,
+    open_context,
+    run_suite,
+)
+from orchestration.quality.suites import suite_named
+
+ANA = {"email": "ana.lima@mailbox.org", "phone": "+13105550147", "user_id": "u-ana"}
+BEN = {"email": "ben.okafor@mailbox.org", "phone": "+13105550148", "user_id": "u-ben"}
+CY = {"email": "cy.moreau@mailbox.org", "phone": "+13105550149", "user_id": "u-cy"}
+
+
+def consent(event_id: str, person: dict, subject: str, purpose: str, action: str, at: str):  # noqa: PLR0917
+    payload = {
+        "consent_event_id": event_id, "subject_type": subject, "subject_id": person[subject],
+        "purpose": purpose, "action": action, "occurred_at": at, "source": "preference_center",
+    }  # fmt: skip
+    return ("consent__events", event_id, at, payload)
+
+
+def send(send_id: str, person: dict, channel: str, at: str, sku: str = "", discount: int = 0):  # noqa: PLR0917
+    recipient = {"user_id": person["user_id"]}
+    recipient |= {"email": person["email"]} if channel == "email" else {"phone": person["phone"]}
+    payload = {
+        "send_id": send_id, "campaign_id": "cmp-" + send_id, "channel": channel,
+        "purpose": "marketing", "recipient": recipient, "sent_at": at,
+        "sku": sku or None, "discount_percent": discount,
+    }  # fmt: skip
+    return ("marketing__sends", send_id, at, payload)
+
+
+def order(order_id: int, person: dict, at: str, sku: str, discount: str = "0.00") -> tuple:
+    payload = {
+        "id": order_id, "name": f"#{order_id}", "order_number": order_id,
+        "email": person["email"], "financial_status": "paid", "created_at": at,
+        "updated_at": at, "total_price": "30.00", "total_discounts": discount,
+        "discount_codes": [], "currency": "USD", "source_name": "web",
+        "line_items": [{"sku": sku, "quantity": 1, "price": "30.00", "compare_at_price": None,
+                        "total_discount": "0.00"}],
+    }  # fmt: skip
+    return ("orders__orders", f"{order_id}|{at}", at, payload)
+
+
+def web_visit(person: dict, at: str, time_zone: str) -> tuple:
+    payload = segment(
+        "page", "anon-" + person["user_id"], person["user_id"], name="Home",
+        messageId="msg-" + person["user_id"], timestamp=at,
+        context={"timezone": time_zone, "traits": {"email": person["email"]}},
+    )  # fmt: skip
+    return ("web__events", "msg-" + person["user_id"], at, payload)
+
+
+RECORDS = [
+    # Ana lives in Los Angeles (UTC-7 in June) and opted in to email and SMS on 1 June.
+    web_visit(ANA, "2026-06-01T09:00:00Z", "America/Los_Angeles"),
+    consent("ce-a1", ANA, "email", "marketing_email", "opt_in", "2026-06-01T10:00:00Z"),
+    consent("ce-a2", ANA, "phone", "marketing_sms", "opt_in", "2026-06-01T10:00:00Z"),
+    # Consent at the very second of the send counts; one second after an opt-out does not.
+    send("s-same-second", ANA, "email", "2026-06-01T10:00:00Z"),
+    consent("ce-a3", ANA, "email", "marketing_email", "opt_out", "2026-06-20T12:00:00Z"),
+    send("s-before-opt-out", ANA, "email", "2026-06-20T11:59:59Z"),
+    send("s-after-opt-out", ANA, "email", "2026-06-20T12:00:01Z"),
+    # Quiet hours from 21:00 to 08:00 in Los Angeles (UTC-7): 20:59 and 08:00 are fine.
+    send("s-sms-2059", ANA, "sms", "2026-06-03T03:59:00Z"),
+    send("s-sms-2100", ANA, "sms", "2026-06-05T04:00:00Z"),
+    send("s-sms-0759", ANA, "sms", "2026-06-08T14:59:59Z"),
+    send("s-sms-0800", ANA, "sms", "2026-06-12T15:00:00Z"),
+    # Ben opted in to email on 1 June; his opt-in to SMS came after the SMS was sent.
+    consent("ce-b1", BEN, "email", "marketing_email", "opt_in", "2026-06-01T08:00:00Z"),
+    send("s-sms-before-opt-in", BEN, "sms", "2026-06-02T16:00:00Z"),
+    consent("ce-b2", BEN, "phone", "marketing_sms", "opt_in", "2026-06-02T16:00:01Z"),
+    # Frequency cap: at most 3 emails in 7 days. The fourth within the window breaks it; one
+    # exactly 7 days after the first is in a new window.
+    send("s-cap-1", BEN, "email", "2026-06-10T16:00:00Z"),
+    send("s-cap-2", BEN, "email", "2026-06-11T16:00:00Z"),
+    send("s-cap-3", BEN, "email", "2026-06-12T16:00:00Z"),
+    send("s-cap-4", BEN, "email", "2026-06-13T16:00:00Z"),
+    send("s-cap-5", BEN, "email", "2026-06-18T16:00:00Z"),
+    # Cy paid full price for BNS-210 on 1 June: a discount on it 13 days later breaks the
+    # rule, 14 days later does not, and a discount on another product any time does not.
+    consent("ce-c1", CY, "email", "marketing_email", "opt_in", "2026-05-01T08:00:00Z"),
+    order(7001, CY, "2026-06-01T09:00:00Z", "BNS-210"),
+    send("s-discount-other", CY, "email", "2026-06-03T16:00:00Z", "KTL-130", 20),
+    send("s-discount-day-13", CY, "email", "2026-06-14T08:59:59Z", "BNS-210", 20),
+    send("s-discount-day-14", CY, "email", "2026-06-15T09:00:00Z", "BNS-210", 20),
+]
+
+EXPECTED_VIOLATIONS = {
+    "send_without_opt_in": {"s-after-opt-out", "s-sms-before-opt-in"},
+    "quiet_hours": {"s-sms-2100", "s-sms-0759"},
+    "frequency_cap": {"s-cap-4"},
+    "discount_after_full_price": {"s-discount-day-13"},
+}
+
+
+@pytest.fixture(scope="module")
+def validated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Warehouse, Path]]:
+    work = tmp_path_factory.mktemp("quality")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CONNECT360_WAREHOUSE", str(work / "warehouse.duckdb"))
+        warehouse = Warehouse(work / "warehouse.duckdb")
+        for stream, key, at, payload in RECORDS:
+            warehouse.add(stream, key, at, payload)
+        warehouse.build("+marketing_send_compliance")
+        yield warehouse, work
+
+
+def _violations(warehouse: Warehouse, work: Path) -> tuple[dict[str, set[str]], object]:
+    context = open_context(work / "quality")
+    ledger = ValidationLedger(work / "quality")
+    connection = duckdb.connect(str(warehouse.path), read_only=True)
+    try:
+        outcome = run_suite(context, connection, suite_named("consent_rules"), ledger)
+    finally:
+        connection.close()
+    result = context.validation_results_store.get(outcome.result_keys[0])
+    found = {}
+    for rule, expectation in zip(suite_named("consent_rules").rules, result.results, strict=True):
+        rows = expectation.result.get("unexpected_index_list") or []
+        found[rule] = {row["send_id"] for row in rows}
+    build_data_docs(context, [outcome])
+    return found, outcome
+
+
+def test_every_consent_rule_catches_its_violations_and_only_them(validated) -> None:
+    warehouse, work = validated
+    found, outcome = _violations(warehouse, work)
+    assert found == EXPECTED_VIOLATIONS
+    assert not outcome.success
+
+
+def test_the_data_docs_name_the_failing_sends_by_key(validated) -> None:
+    warehouse, work = validated
+    _violations(warehouse, work)
+    pages = list((work / "quality" / "data_docs" / "validations").rglob("*.html"))
+    assert pages
+    text = "\n".join(page.read_text() for page in pages)
+    for send_ids in EXPECTED_VIOLATIONS.values():
+        for send_id in send_ids:
+            assert send_id in text
+    # Keys only: the customer's email address is nowhere on the page.
+    for person in (ANA, BEN, CY):
+        assert person["email"] not in text and person["phone"] not in text
+
+
+def test_a_validated_day_is_not_validated_again(validated) -> None:
+    warehouse, work = validated
+    context = open_context(work / "again")
+    ledger = ValidationLedger(work / "again")
+    suite = suite_named("consent_rules")
+    connection = duckdb.connect(str(warehouse.path), read_only=True)
+    try:
+        first = run_suite(context, connection, suite, ledger)
+        second = run_suite(context, connection, suite, ledger)
+    finally:
+        connection.close()
+    assert first.rows == len([record for record in RECORDS if record[0] == "marketing__sends"])
+    assert second.batches == [] and second.success
+
+
+def test_the_suites_under_version_control_match_the_code() -> None:
+    assert project.stale_files() == []
