@@ -25,9 +25,16 @@ from orchestration.ingestion.contracts import load_contracts
 from orchestration.ingestion.loader import quarantine_table, raw_table
 from orchestration.ingestion.reader import landing_days
 from orchestration.journeys.sentiment import social_mention_sentiment
+from orchestration.quality.checks import great_expectations_checks
+from orchestration.quality.governance import SUMMARY_FILE
+from orchestration.quality.runner import quality_dir
 from orchestration.resources import connect_warehouse, default_resources
 from orchestration.settings import REPO_ROOT, Settings
-from orchestration.transform.assets import connect360_dbt_assets, dbt_resource
+from orchestration.transform.assets import (
+    connect360_activation_assets,
+    connect360_dbt_assets,
+    dbt_resource,
+)
 from orchestration.transform.pseudonym_key import pseudonym_key
 from simulator import SimulationConfig, simulate
 
@@ -53,7 +60,7 @@ def _owned_by_demo(path: Path) -> bool:
 
 
 def _fresh_start(settings: Settings) -> None:
-    for path in (settings.warehouse_path, settings.state_dir):
+    for path in (settings.warehouse_path, settings.state_dir, quality_dir()):
         if not _owned_by_demo(path):
             continue
         if path.is_dir():
@@ -89,18 +96,39 @@ def _load(instance: dg.DagsterInstance, settings: Settings, days: list[str]) -> 
         raise SystemExit("loading the landing directory failed; see the run in `dagster dev`")
 
 
-def _transform(instance: dg.DagsterInstance, settings: Settings) -> None:
+def _transform(instance: dg.DagsterInstance, settings: Settings) -> list[dg.AssetCheckEvaluation]:
+    """Build the dbt project and run the quality checks; the activation marts are built only
+    if the blocking checks pass. Returns the checks' evaluations."""
     result = dg.materialize(
         # dbt runs in steps around the Python assets between its models: Splink (up to the
         # matching attributes, then the identity graph that takes the matches in) and the
-        # sentiment of social mentions (before the touchpoints).
-        [pseudonym_key, probabilistic_edges, social_mention_sentiment, connect360_dbt_assets],
+        # sentiment of social mentions (before the touchpoints). The Great Expectations checks
+        # run once the marts they guard are built, before the activation marts.
+        [
+            pseudonym_key,
+            probabilistic_edges,
+            social_mention_sentiment,
+            connect360_dbt_assets,
+            great_expectations_checks,
+            connect360_activation_assets,
+        ],
         instance=instance,
         resources={**default_resources(settings), "dbt": dbt_resource()},
         run_config=QUIET_LOGS,
+        raise_on_error=False,
     )
-    if not result.success:
-        raise SystemExit("dbt build failed; see the run in `dagster dev`")
+    evaluations = result.get_asset_check_evaluations()
+    failed_steps = {
+        event.step_key for event in result.all_events if event.is_step_failure and event.step_key
+    }
+    # A failing blocking check fails its own step and skips the activation marts: that is the
+    # guard working, not the run breaking. Any other failed step is.
+    if failed_steps - {great_expectations_checks.node_def.name}:
+        raise SystemExit(
+            f"the transform run failed in {', '.join(sorted(failed_steps))}; "
+            "see the run in `dagster dev`"
+        )
+    return evaluations
 
 
 def _docs() -> Path:
@@ -111,7 +139,9 @@ def _docs() -> Path:
     return published
 
 
-def _report(settings: Settings, docs: Path, seconds: float) -> None:
+def _report(
+    settings: Settings, docs: Path, checks: list[dg.AssetCheckEvaluation], seconds: float
+) -> None:
     connection = connect_warehouse(settings.warehouse_path, read_only=True)
     try:
         rows = [
@@ -131,6 +161,10 @@ def _report(settings: Settings, docs: Path, seconds: float) -> None:
             "(select count(*) from identity.probabilistic_edges), "
             "(select count(*) from identity.identity_erasure_register where status = 'erased')"
         ).fetchone()
+        audience = connection.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'marts' and table_name = 'marketing_audience'"
+        ).fetchone()[0]
         touchpoints, sessions, moments = connection.execute(
             "select (select count(*) from marts.touchpoints), "
             "(select count(*) from marts.sessions), "
@@ -154,10 +188,32 @@ def _report(settings: Settings, docs: Path, seconds: float) -> None:
         f"  journeys:             marts.touchpoints ({touchpoints:,}), marts.sessions "
         f"({sessions:,}), marts.journey_moments ({moments:,}); against the truth: "
         "`make journey-accuracy`\n"
+        f"  quality checks:       {_checks_line(checks)}\n"
+        f"  activation marts:     "
+        f"{'marts.marketing_audience' if audience else 'withheld (a blocking check failed)'}\n"
+        f"  Data Docs:            {quality_dir() / 'data_docs' / 'index.html'}\n"
+        f"  governance summary:   {quality_dir() / SUMMARY_FILE}\n"
         f"  dbt docs:             {docs}\n"
         f"  landing contracts:    {REPO_ROOT / 'docs' / 'contracts' / 'README.md'}\n"
         "next: `make dev` (dagster dev) and open http://127.0.0.1:3000"
     )
+
+
+def _checks_line(checks: list[dg.AssetCheckEvaluation]) -> str:
+    quality = [check for check in checks if check.check_name in _QUALITY_CHECKS]
+    failed = [check for check in quality if not check.passed]
+    if not failed:
+        return f"{len(quality)} Great Expectations suites passed"
+    details = []
+    for check in failed:
+        violations = check.metadata.get("violations")
+        counts = violations.value if violations is not None else {}
+        found = ", ".join(f"{rule} {count}" for rule, count in counts.items() if count)
+        details.append(f"{check.check_name} ({found})")
+    return f"{len(failed)} of {len(quality)} suites failed: " + "; ".join(details)
+
+
+_QUALITY_CHECKS = {spec.name for spec in great_expectations_checks.check_specs}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -174,9 +230,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     with dg.DagsterInstance.get() as instance:
         _load(instance, settings, days)
-        _transform(instance, settings)
+        checks = _transform(instance, settings)
     docs = _docs()
-    _report(settings, docs, time.perf_counter() - started)
+    _report(settings, docs, checks, time.perf_counter() - started)
     return 0
 
 

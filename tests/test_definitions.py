@@ -21,8 +21,13 @@ from orchestration.ingestion.assets import (
     transaction_chunks,
 )
 from orchestration.ingestion.contracts import get_contract, load_contracts
+from orchestration.quality.checks import great_expectations_checks
 from orchestration.resources import LandingResource, WarehouseResource
 from orchestration.settings import WAREHOUSE_POOL
+from orchestration.transform.assets import (
+    connect360_activation_assets,
+    connect360_dbt_assets,
+)
 
 RAW_KEYS = {f"raw/{contract.stream}" for contract in load_contracts()}
 
@@ -48,7 +53,9 @@ def test_asset_keys_are_kept():
         "identity/int_identity__occurrences",
         "identity/int_identity__record_customers",
         "identity/probabilistic_edges",
+        "intermediate/int_channel_price_differences",
         "intermediate/int_funnel_progress",
+        "intermediate/int_order_lines",
         "intermediate/int_moment_touchpoints",
         "intermediate/int_sessions_sessionized",
         "intermediate/int_touchpoints_unioned",
@@ -56,6 +63,7 @@ def test_asset_keys_are_kept():
         "marts/attribution_paths",
         "marts/attribution_touchpoints",
         "marts/attribution_transitions",
+        "marts/consent_ledger",
         "marts/customer_record_bridge",
         "marts/customers",
         "marts/edge_case_register",
@@ -64,6 +72,8 @@ def test_asset_keys_are_kept():
         "marts/funnel_dropoffs",
         "marts/journey_moments",
         "marts/journey_paths",
+        "marts/marketing_audience",
+        "marts/marketing_send_compliance",
         "marts/sessions",
         "marts/touchpoints",
         "raw/chat__conversations",
@@ -125,6 +135,21 @@ def test_asset_keys_are_kept():
         "staging/stg_voice__dispositions",
         "staging/stg_web__events",
     }
+
+
+def test_error_suites_are_blocking_checks_upstream_of_the_activation_marts():
+    graph = defs.resolve_asset_graph()
+    checks = {key.name: key for key in graph.asset_check_keys}
+    consent = checks["consent_rules"]
+    assert consent.asset_key == dg.AssetKey(["marts", "marketing_send_compliance"])
+    specs = {spec.name: spec for spec in great_expectations_checks.check_specs}
+    assert specs["consent_rules"].blocking
+    assert not specs["consent_coverage"].blocking
+    audience = dg.AssetKey(["marts", "marketing_audience"])
+    assert consent.asset_key in graph.get(audience).parent_keys
+    # The activation marts are a step of their own, so a failed blocking check can hold them.
+    assert audience not in connect360_dbt_assets.keys
+    assert audience in connect360_activation_assets.keys
 
 
 def test_raw_assets_have_groups_owners_descriptions_and_the_writer_pool():

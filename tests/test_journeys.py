@@ -1,6 +1,7 @@
 """Sessions and journey moments on hand-made records, through dbt: session boundaries (exactly
 30 minutes, midnight, time zones, an identify mid-session, a new campaign), the moment rules, and
-a late event that lands in the right session on the next run."""
+a late event that lands in the right session on the next run, and a price that differed between
+channels."""
 
 from collections.abc import Iterator
 
@@ -18,11 +19,27 @@ def track(anonymous_id: str, user_id: str | None, event: str, **properties: obje
     return segment("track", anonymous_id, user_id, event=event, properties=properties)
 
 
-def order(order_id: int, email: str, at: str) -> dict:
+def order(order_id: int, email: str, at: str, skus: tuple[str, ...] = ()) -> dict:
     return {
         "id": order_id, "name": f"#{order_id}", "order_number": order_id, "email": email,
         "financial_status": "paid", "fulfillment_status": None, "created_at": at,
         "updated_at": at, "total_price": "42.00", "currency": "USD", "source_name": "web",
+        "line_items": [{"sku": sku, "quantity": 1, "price": "42.00"} for sku in skus],
+    }  # fmt: skip
+
+
+def list_price(channel: str, sku: str, day: str, price: str) -> dict:
+    return {
+        "channel": channel, "sku": sku, "list_price": price, "currency": "USD",
+        "valid_from": day, "valid_to": day, "published_at": f"{day}T05:00:00Z",
+    }  # fmt: skip
+
+
+def receipt_line(receipt_id: str, at: str, sku: str, price: str, loyalty_card: str) -> dict:
+    return {
+        "receipt_id": receipt_id, "line_number": "1", "store_id": "NYC",
+        "store_timezone": "America/New_York", "local_timestamp": at, "loyalty_card": loyalty_card,
+        "sku": sku, "quantity": "1", "list_price": price, "paid_price": price, "currency": "USD",
     }  # fmt: skip
 
 
@@ -136,6 +153,38 @@ def journeys(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
         "2026-03-03T08:10:00Z",
         order(9101, "gus@mail.example.com", "2026-03-03T08:10:00Z"),
     )
+    # Prices: on 10 March the stores list TR2 below the web, on 11 March at the web's price. A
+    # store purchase on each day, and a web order on the 10th.
+    for channel, day, price in (
+        ("web", "2026-03-10", "129.00"),
+        ("pos", "2026-03-10", "99.00"),
+        ("web", "2026-03-11", "129.00"),
+        ("pos", "2026-03-11", "129.00"),
+    ):
+        add(
+            "marketing__price_list",
+            f"{channel}|TR2|{day}",
+            f"{day}T05:00:00Z",
+            list_price(channel, "TR2", day, price),
+        )
+    add(
+        "pos__receipts",
+        "R-1|1",
+        "2026-03-10T15:00:00Z",
+        receipt_line("R-1", "2026-03-10 10:00:00", "TR2", "99.00", "LC-1001"),
+    )
+    add(
+        "pos__receipts",
+        "R-2|1",
+        "2026-03-11T15:00:00Z",
+        receipt_line("R-2", "2026-03-11 10:00:00", "TR2", "129.00", "LC-1002"),
+    )
+    add(
+        "orders__orders",
+        "9201|1",
+        "2026-03-10T16:00:00Z",
+        order(9201, "ivy@mail.example.com", "2026-03-10T16:00:00Z", skus=("TR2",)),
+    )
     warehouse.build(JOURNEY_MODELS)
     yield warehouse
     patch.undo()
@@ -232,6 +281,26 @@ def test_a_known_contact_has_no_first_touch_and_a_known_customer_no_first_purcha
     # and his first order here is a repeat order.
     assert moments_of(journeys, "web__events:g1") == []
     assert moments_of(journeys, "orders__orders:9101|1") == [("renewal_expansion", "completed", 1)]
+
+
+def price_difference_of(warehouse: Warehouse, record: str) -> list[tuple]:
+    return warehouse.query(
+        "select moments.moment, moments.has_price_difference "
+        "from journeys.int_moment_touchpoints as members "
+        "inner join marts.journey_moments as moments on members.moment_id = moments.moment_id "
+        f"where members.touchpoint_id = '{record}'"
+    )
+
+
+def test_a_price_that_differed_from_the_web_is_friction(journeys: Warehouse) -> None:
+    # On 10 March the store listed TR2 at 99.00, the web at 129.00.
+    assert price_difference_of(journeys, "pos__receipts:R-1|1") == [("purchase", True)]
+    # On 11 March both listed it at 129.00.
+    assert price_difference_of(journeys, "pos__receipts:R-2|1") == [("purchase", False)]
+    # The web's price is the reference: a web order of TR2 on the 10th paid the web's price.
+    assert price_difference_of(journeys, "orders__orders:9201|1") == [("purchase", False)]
+    # Moments that are no purchase have no price difference.
+    assert price_difference_of(journeys, "tickets__tickets:70|1") == [("support", False)]
 
 
 def test_a_late_event_lands_in_the_right_session_on_the_next_run(journeys: Warehouse) -> None:

@@ -6,11 +6,13 @@ send, a call at 20:59 and at 21:00 local time, the fourth send in a cap window, 
 from collections.abc import Iterator
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 from handmade import Warehouse, segment
 
 from orchestration.quality import project
+from orchestration.quality.checks import great_expectations_checks
 from orchestration.quality.runner import (
     ValidationLedger,
     build_data_docs,
@@ -18,6 +20,12 @@ from orchestration.quality.runner import (
     run_suite,
 )
 from orchestration.quality.suites import suite_named
+from orchestration.resources import WarehouseResource
+from orchestration.transform.assets import (
+    connect360_activation_assets,
+    connect360_dbt_assets,
+    dbt_resource,
+)
 
 ANA = {"email": "ana.lima@mailbox.org", "phone": "+13105550147", "user_id": "u-ana"}
 BEN = {"email": "ben.okafor@mailbox.org", "phone": "+13105550148", "user_id": "u-ben"}
@@ -174,3 +182,58 @@ def test_a_validated_day_is_not_validated_again(validated) -> None:
 
 def test_the_suites_under_version_control_match_the_code() -> None:
     assert project.stale_files() == []
+
+
+def _materialize_guarded(warehouse: Warehouse, work: Path) -> dg.ExecuteInProcessResult:
+    """The compliance mart, its checks and the activation marts, as the daily run builds them."""
+    compliance = dg.AssetKey(["marts", "marketing_send_compliance"])
+    audience = dg.AssetKey(["marts", "marketing_audience"])
+    with dg.DagsterInstance.ephemeral() as instance:
+        return dg.materialize(
+            [connect360_dbt_assets, great_expectations_checks, connect360_activation_assets],
+            selection=dg.AssetSelection.assets(compliance, audience),
+            instance=instance,
+            resources={
+                "warehouse": WarehouseResource(path=str(warehouse.path)),
+                "dbt": dbt_resource(),
+            },
+            raise_on_error=False,
+        )
+
+
+def _audience_built(result: dg.ExecuteInProcessResult) -> bool:
+    return dg.AssetKey(["marts", "marketing_audience"]) in {
+        event.asset_key for event in result.get_asset_materialization_events()
+    }
+
+
+def test_a_failing_consent_check_blocks_the_activation_marts(validated, monkeypatch) -> None:
+    warehouse, work = validated
+    monkeypatch.setenv("CONNECT360_QUALITY_DIR", str(work / "dagster-quality"))
+    result = _materialize_guarded(warehouse, work)
+    evaluations = {check.check_name: check for check in result.get_asset_check_evaluations()}
+    assert not evaluations["consent_rules"].passed
+    assert evaluations["consent_rules"].metadata["violations"].value == {
+        rule: len(send_ids) for rule, send_ids in EXPECTED_VIOLATIONS.items()
+    }
+    assert not _audience_built(result)
+
+
+def test_a_clean_run_passes_and_publishes_the_activation_marts(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("CONNECT360_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("CONNECT360_QUALITY_DIR", str(tmp_path / "quality"))
+    warehouse = Warehouse(tmp_path / "warehouse.duckdb")
+    compliant = {"s-same-second", "s-before-opt-out", "s-sms-2059", "s-sms-0800"}
+    for stream, key, at, payload in RECORDS:
+        if stream != "marketing__sends" or key in compliant:
+            warehouse.add(stream, key, at, payload)
+    warehouse.build("+marketing_send_compliance")
+    result = _materialize_guarded(warehouse, tmp_path)
+    evaluations = {check.check_name: check for check in result.get_asset_check_evaluations()}
+    assert evaluations["consent_rules"].passed
+    assert _audience_built(result)
+    assert warehouse.query(
+        "select channel, may_send_now from marts.marketing_audience "
+        f"where customer_id = '{warehouse.customer_of('marketing__sends:s-sms-0800')}' "
+        "order by channel"
+    ) == [("email", False), ("sms", True)]

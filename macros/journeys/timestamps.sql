@@ -40,3 +40,16 @@
 {% macro duckdb__utc_timestamp_type() -%}
     timestamptz
 {%- endmacro %}
+
+{#- `days` (a whole number, NULL gives NULL) after a date, as a date. -#}
+{% macro date_add_days(date, days) -%}
+    {{ return(adapter.dispatch('date_add_days', 'connect360')(date, days)) }}
+{%- endmacro %}
+
+{% macro default__date_add_days(date, days) -%}
+    date_add({{ date }}, cast({{ days }} as int))
+{%- endmacro %}
+
+{% macro duckdb__date_add_days(date, days) -%}
+    ({{ date }} + cast({{ days }} as integer))
+{%- endmacro %}

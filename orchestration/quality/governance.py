@@ -66,20 +66,21 @@ def consent_coverage(connection: duckdb.DuckDBPyConnection) -> list[list[object]
     rows = connection.execute(
         """
         with current_consent as (
-            select purpose, action, count(*) as customers
+            select purpose, action, count(*) as holders
             from marts.consent_ledger
             where valid_to is null
             group by purpose, action
         ),
         all_customers as (select count(*) as customers from marts.customers)
         select
-            purpose,
-            sum(case when action = 'opt_in' then customers else 0 end) as opted_in,
-            sum(case when action = 'opt_out' then customers else 0 end) as opted_out,
-            max(all_customers.customers) as customers
-        from current_consent, all_customers
-        group by purpose
-        order by purpose
+            current_consent.purpose,
+            sum(case when current_consent.action = 'opt_in' then holders else 0 end),
+            sum(case when current_consent.action = 'opt_out' then holders else 0 end),
+            max(all_customers.customers)
+        from current_consent
+        cross join all_customers
+        group by current_consent.purpose
+        order by current_consent.purpose
         """
     ).fetchall()
     return [

@@ -24,6 +24,11 @@ lines as (
         record_key as order_record_key,
         order_id,
         coalesce(processed_at, created_at, occurred_at) as ordered_at,
+        -- The storefront the order came from: the app's orders say iphone or android.
+        case
+            when source_name in ('iphone', 'android') then 'mobile_app'
+            else source_name
+        end as order_channel,
         discount_codes_json,
         total_discounts,
         cancelled_at,
@@ -37,6 +42,7 @@ typed as (
         order_record_key,
         order_id,
         ordered_at,
+        order_channel,
         cancelled_at,
         {{ connect360.json_text('line_json', '$.sku') }} as sku,
         {{ connect360.json_int('line_json', '$.quantity') }} as quantity,
@@ -54,6 +60,7 @@ final as (
         order_record_key,
         order_id,
         ordered_at,
+        order_channel,
         sku,
         quantity,
         unit_price,

@@ -23,7 +23,12 @@
                            missed a delivery attempt or went back to the sender;
       has_failed_payment   the order has a failed payment in `edge_case_register`;
       has_long_wait        the customer waited for a person at least `long_wait_minutes` (10) on
-                           a call or chat, or `long_ticket_reply_hours` (24) for a ticket reply.
+                           a call or chat, or `long_ticket_reply_hours` (24) for a ticket reply;
+      has_price_difference a product of the order or till receipt was listed, on the channel and
+                           the day (UTC) it was bought, at another price than on the web
+                           (`int_channel_price_differences`): an order's channel is its
+                           `order_channel` in `int_order_lines`, a receipt's pos.
+                           The web's list price is the reference, so web orders never have one.
 -#}
 {%- set repeat_contact_seconds = var('repeat_contact_days', 7) * 86400 -%}
 {%- set long_wait_seconds = var('long_wait_minutes', 10) * 60 -%}
@@ -55,6 +60,18 @@ edge_cases as (
     select * from {{ ref('edge_case_register') }}
 ),
 
+receipt_lines as (
+    select * from {{ ref('stg_pos__receipts') }}
+),
+
+order_lines as (
+    select * from {{ ref('int_order_lines') }}
+),
+
+price_differences as (
+    select * from {{ ref('int_channel_price_differences') }}
+),
+
 occurrences as (
     select
         moment_id,
@@ -67,6 +84,11 @@ occurrences as (
         count(*) as touchpoints,
         min(session_id) as session_id,
         min(case when reference_id like 'order:%' then reference_id end) as order_reference,
+        min(
+            case
+                when reference_id like 'order:%' or reference_id like 'receipt:%' then reference_id
+            end
+        ) as purchase_reference,
         max(case when outcome_code = 'resolved' then 1 else 0 end) = 1 as is_resolved,
         max(case when outcome_code = 'canceled' then 1 else 0 end) = 1 as is_abandoned_call,
         max(case when touchpoint_type = 'account_activated' then 1 else 0 end) = 1 as is_activated,
@@ -127,6 +149,43 @@ failed_payments as (
     where edge_cases.incident_type = 'failed_payment'
 ),
 
+order_items as (
+    select
+        'order:' || cast(order_id as {{ dbt.type_string() }}) as purchase_reference,
+        order_channel as channel,
+        cast(ordered_at as date) as bought_on,
+        sku
+    from order_lines
+),
+
+purchased_items as (
+    select
+        purchase_reference,
+        channel,
+        bought_on,
+        sku
+    from order_items
+    union all
+    select
+        'receipt:' || receipt_id as purchase_reference,
+        'pos' as channel,
+        cast(occurred_at as date) as bought_on,
+        sku
+    from receipt_lines
+),
+
+price_difference_purchases as (
+    select distinct purchased_items.purchase_reference
+    from purchased_items
+    inner join price_differences
+        on
+            purchased_items.channel = price_differences.channel
+            and purchased_items.sku = price_differences.sku
+            and purchased_items.bought_on >= price_differences.differs_from
+            and purchased_items.bought_on
+            <= coalesce(price_differences.differs_through, purchased_items.bought_on)
+),
+
 outcomes as (
     select
         occurrences.*,
@@ -155,7 +214,8 @@ outcomes as (
             else 'completed'
         end as outcome_code,
         delivery_issues.order_reference is not null as has_delivery_issue,
-        failed_payments.order_reference is not null as has_failed_payment
+        failed_payments.order_reference is not null as has_failed_payment,
+        price_difference_purchases.purchase_reference is not null as has_price_difference
     from occurrences
     left join selection_sessions
         on
@@ -165,6 +225,8 @@ outcomes as (
     left join order_ends on occurrences.order_reference = order_ends.order_reference
     left join delivery_issues on occurrences.order_reference = delivery_issues.order_reference
     left join failed_payments on occurrences.order_reference = failed_payments.order_reference
+    left join price_difference_purchases
+        on occurrences.purchase_reference = price_difference_purchases.purchase_reference
 ),
 
 sequenced as (
@@ -215,6 +277,7 @@ final as (
         sequenced.has_delivery_issue,
         sequenced.has_failed_payment,
         sequenced.has_long_wait,
+        sequenced.has_price_difference,
         sequenced.next_moment,
         sequenced.next_entry_channel,
         sequenced.next_moment_id
