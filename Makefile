@@ -8,7 +8,7 @@ SCALE ?= 10000
 DAYS ?= 180
 STAGES ?= simulate,raw_scan_floor,load,dbt_build,identity,journeys
 
-.PHONY: install demo dev test lint format bench accuracy journey-accuracy docs clean
+.PHONY: install demo dev test lint format bench accuracy journey-accuracy consent-accuracy docs gx clean
 
 install:  ## Python dependencies (uv, locked) and the dbt manifest
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "uv>=0.5"
@@ -45,9 +45,15 @@ accuracy: install  ## Identity resolution against the simulator's truth, with an
 journey-accuracy: install  ## Journey moments and funnels against the simulator's truth
 	$(RUN) python -m orchestration.journeys.accuracy --build --oracle-identity
 
+consent-accuracy: install  ## The consent suite against the simulator's injected violations
+	$(RUN) python -m orchestration.quality.accuracy
+
 docs: install  ## dbt docs and the landing contract pages
 	$(RUN) python -m orchestration.ingestion.contract_docs
 	$(RUN) dbt docs generate --static --project-dir . --profiles-dir .
+
+gx: install  ## Rewrite the Great Expectations project (gx/) from orchestration/quality/suites.py
+	$(RUN) python -m orchestration.quality.project
 
 clean:
 	rm -rf data target logs .dagster_home/storage .dagster_home/history .dagster_home/schedules .dagster_home/logs

@@ -61,6 +61,7 @@ def _environment(work: Path) -> dict[str, str]:
         "CONNECT360_WAREHOUSE": str(work / "warehouse.duckdb"),
         "CONNECT360_STATE_DIR": str(work / "state"),
         "CONNECT360_PARTITIONS_START": "2000-01-01",
+        "CONNECT360_QUALITY_DIR": str(work / "quality"),
     }
 
 
@@ -181,6 +182,51 @@ def _journeys(work: Path) -> dict[str, object]:
     return dict(zip(names, figures, strict=True))
 
 
+CONSENT_LAYER = "path:models/intermediate/commerce path:models/marts/consent"
+
+
+def _quality(work: Path) -> dict[str, object]:
+    """Every Great Expectations suite, as the daily run's check step runs them, on a quality
+    folder of its own (every landing day is new to it). The consent marts the suites read are
+    built first; their seconds are in the detail, apart from the checks'."""
+    import shutil
+
+    from orchestration.quality.governance import write_summary
+    from orchestration.quality.runner import (
+        ValidationLedger,
+        build_data_docs,
+        open_context,
+        quality_dir,
+        run_suite,
+    )
+    from orchestration.quality.suites import SUITES
+    from orchestration.transform.assets import dbt_resource
+
+    started = time.perf_counter()
+    dbt_resource().cli(["run", "--select", CONSENT_LAYER], raise_on_error=True).wait()
+    detail: dict[str, object] = {"consent_marts_seconds": round(time.perf_counter() - started, 1)}
+    shutil.rmtree(quality_dir(), ignore_errors=True)
+    started = time.perf_counter()
+    context = open_context()
+    ledger = ValidationLedger(quality_dir())
+    connection = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
+    outcomes = []
+    for suite in SUITES:
+        suite_started = time.perf_counter()
+        outcome = run_suite(context, connection, suite, ledger)
+        outcomes.append(outcome)
+        detail[f"{suite.name}_seconds"] = round(time.perf_counter() - suite_started, 1)
+        detail[f"{suite.name}_rows"] = outcome.rows
+        detail[f"{suite.name}_batches"] = len(outcome.batches)
+        detail[f"{suite.name}_violations"] = sum(outcome.violations.values())
+    ledger.save()
+    build_data_docs(context, outcomes)
+    write_summary(connection, context, quality_dir())
+    connection.close()
+    detail["checks_seconds"] = round(time.perf_counter() - started, 1)
+    return detail
+
+
 def _next_day(work: Path) -> dict[str, object]:
     """One more day after the history: load its landing files, then identity and journeys, as
     the daily run does. Each part's seconds are in the detail."""
@@ -230,6 +276,7 @@ def _run_inner_stage(arguments: argparse.Namespace) -> None:
         "dbt_build": lambda: _dbt_build(work),
         "identity": lambda: _identity(work),
         "journeys": lambda: _journeys(work),
+        "quality": lambda: _quality(work),
         "next_day": lambda: _next_day(work),
     }
     detail = stages[arguments.stage]()

@@ -3,6 +3,7 @@ rule both ways, at its edges (a send one second after an opt-out, an opt-in that
 send, a call at 20:59 and at 21:00 local time, the fourth send in a cap window, a discount on the
 13th and the 14th day after a full-price purchase)."""
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from orchestration.transform.assets import (
 ANA = {"email": "ana.lima@mailbox.org", "phone": "+13105550147", "user_id": "u-ana"}
 BEN = {"email": "ben.okafor@mailbox.org", "phone": "+13105550148", "user_id": "u-ben"}
 CY = {"email": "cy.moreau@mailbox.org", "phone": "+13105550149", "user_id": "u-cy"}
+DEE = {"email": "dee.quinn@mailbox.org", "phone": "+13105550150", "user_id": "u-dee"}
 
 
 def consent(event_id: str, person: dict, subject: str, purpose: str, action: str, at: str):  # noqa: PLR0917
@@ -61,6 +63,14 @@ def order(order_id: int, person: dict, at: str, sku: str, discount: str = "0.00"
                         "total_discount": "0.00"}],
     }  # fmt: skip
     return ("orders__orders", f"{order_id}|{at}", at, payload)
+
+
+def erasure_request(request_id: str, person: dict, at: str) -> tuple:
+    payload = {
+        "request_id": request_id, "subject_type": "email", "subject_id": person["email"],
+        "received_at": at, "regulation": "gdpr", "channel": "web_form", "verified": True,
+    }  # fmt: skip
+    return ("consent__erasure_requests", request_id, at, payload)
 
 
 def web_visit(person: dict, at: str, time_zone: str) -> tuple:
@@ -105,6 +115,10 @@ RECORDS = [
     send("s-discount-other", CY, "email", "2026-06-03T16:00:00Z", "KTL-130", 20),
     send("s-discount-day-13", CY, "email", "2026-06-14T08:59:59Z", "BNS-210", 20),
     send("s-discount-day-14", CY, "email", "2026-06-15T09:00:00Z", "BNS-210", 20),
+    # Dee visited, opted in, then asked to be erased (verified).
+    web_visit(DEE, "2026-06-02T09:00:00Z", "America/New_York"),
+    consent("ce-d1", DEE, "email", "marketing_email", "opt_in", "2026-06-02T09:05:00Z"),
+    erasure_request("er-dee", DEE, "2026-06-25T10:00:00Z"),
 ]
 
 EXPECTED_VIOLATIONS = {
@@ -123,7 +137,7 @@ def validated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Wareho
         warehouse = Warehouse(work / "warehouse.duckdb")
         for stream, key, at, payload in RECORDS:
             warehouse.add(stream, key, at, payload)
-        warehouse.build("+marketing_send_compliance")
+        warehouse.build("+marketing_send_compliance +identity_erasure_register")
         yield warehouse, work
 
 
@@ -178,6 +192,65 @@ def test_a_validated_day_is_not_validated_again(validated) -> None:
         connection.close()
     assert first.rows == len([record for record in RECORDS if record[0] == "marketing__sends"])
     assert second.batches == [] and second.success
+
+
+def _candidates(path: Path, suite_name: str, work: Path) -> tuple[bool, list[dict]]:
+    context = open_context(work)
+    connection = duckdb.connect(str(path), read_only=True)
+    try:
+        outcome = run_suite(context, connection, suite_named(suite_name), ValidationLedger(work))
+    finally:
+        connection.close()
+    failing = [key for found in outcome.expectations.values() for key in found.sample_keys]
+    return outcome.success, failing
+
+
+def _leaky_copy(warehouse: Warehouse, tmp_path: Path, sql: str) -> Path:
+    """A copy of the warehouse where a pipeline bug has leaked something into a mart."""
+    copy = tmp_path / "leaky.duckdb"
+    shutil.copyfile(warehouse.path, copy)
+    connection = duckdb.connect(str(copy))
+    connection.execute(sql)
+    connection.close()
+    return copy
+
+
+def test_erasure_passes_when_the_subject_is_gone_and_fails_on_a_leak(validated, tmp_path):
+    warehouse, _ = validated
+    erased = warehouse.query(
+        "select erased_customer_id from identity.identity_erasure_register "
+        "where request_id = 'er-dee' and status = 'erased'"
+    )
+    assert len(erased) == 1
+    assert _candidates(warehouse.path, "erasure", tmp_path / "clean") == (True, [])
+    leaky = _leaky_copy(
+        warehouse,
+        tmp_path,
+        f"insert into marts.consent_ledger (customer_id, purpose) values ('{erased[0][0]}', 'x')",
+    )
+    passed, failing = _candidates(leaky, "erasure", tmp_path / "leak")
+    assert not passed
+    assert [row["found_in"] for row in failing] == ["marts.consent_ledger.customer_id"]
+    assert failing[0]["request_id"] == "er-dee"
+
+
+def test_personal_data_passes_on_keys_and_fails_on_an_email_or_phone_in_a_mart(validated, tmp_path):
+    warehouse, _ = validated
+    assert _candidates(warehouse.path, "personal_data", tmp_path / "clean") == (True, [])
+    leaky = _leaky_copy(
+        warehouse,
+        tmp_path,
+        f"update marts.consent_ledger set consent_source = 'form of {ANA['email']}' "
+        "where consent_event_id = 'ce-a1'; "
+        f"update marts.marketing_send_compliance set campaign_id = '{BEN['phone']}' "
+        "where send_id = 's-cap-1'",
+    )
+    passed, failing = _candidates(leaky, "personal_data", tmp_path / "leak")
+    assert not passed
+    assert {row["column_ref"] for row in failing} == {
+        "marts.consent_ledger.consent_source",
+        "marts.marketing_send_compliance.campaign_id",
+    }
 
 
 def test_the_suites_under_version_control_match_the_code() -> None:

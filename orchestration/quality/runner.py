@@ -103,6 +103,7 @@ class ValidationLedger:
 
 
 def _day_fingerprints(connection: duckdb.DuckDBPyConnection, suite: Suite) -> dict[str, tuple]:
+    assert isinstance(suite.sql, str), "a by_landing_day suite reads a fixed select"
     rows = connection.execute(
         f"select cast(_partition_date as varchar), count(*), bit_xor(hash(batch)) "
         f"from ({suite.sql}) as batch group by 1"
@@ -128,7 +129,8 @@ def _frames(
     connection: duckdb.DuckDBPyConnection, suite: Suite, ledger: ValidationLedger
 ) -> Iterator[tuple[str, pd.DataFrame, dict[str, str]]]:
     if suite.mode == "candidates":
-        yield "all", connection.execute(suite.sql).df(), {}
+        sql = suite.sql(connection) if callable(suite.sql) else suite.sql
+        yield "all", connection.execute(sql).df(), {}
         return
     fingerprints = _day_fingerprints(connection, suite)
     prints = {day: digest for day, (_, digest) in fingerprints.items()}

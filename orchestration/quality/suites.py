@@ -18,11 +18,13 @@ The suites' JSON under ``gx/expectations`` is written from here by
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
 
+import duckdb
 import great_expectations as gx
 import yaml
 
@@ -45,9 +47,10 @@ class Suite:
     table: str
     asset_key: tuple[str, ...]
     severity: Severity
-    #: A select over the warehouse giving the batch columns. In ``by_landing_day`` mode it must
-    #: have a ``_partition_date`` column; the runner restricts it to the days of each batch.
-    sql: str
+    #: A select over the warehouse giving the batch columns (or a function writing it from what
+    #: the warehouse holds). In ``by_landing_day`` mode it must have a ``_partition_date``
+    #: column; the runner restricts it to the days of each batch.
+    sql: str | Callable[[duckdb.DuckDBPyConnection], str]
     mode: Literal["by_landing_day", "candidates"]
     index_columns: tuple[str, ...]
     expectations: Callable[[], list[gx.expectations.Expectation]]
@@ -149,6 +152,99 @@ def _personal_data() -> list[gx.expectations.Expectation]:
     ]
 
 
+#: Schemas the pipeline writes downstream of identity resolution: an erased customer must be
+#: in none of them (the erasure register's tombstone lives in `identity`).
+DOWNSTREAM_SCHEMAS = ("marts", "journeys", "commerce", "sentiment")
+#: An email address anywhere in a value; a phone number as the whole value (E.164, or a
+#: national number written with separators).
+EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+PHONE_PATTERN = r"^(\+[1-9][0-9]{7,14}|\(?[0-9]{3}\)?[ .-][0-9]{3}[ .-][0-9]{4})$"
+MANIFEST = REPO_ROOT / "target" / "manifest.json"
+
+
+def _columns(
+    connection: duckdb.DuckDBPyConnection, schemas: tuple[str, ...], where: str
+) -> list[tuple[str, str, str]]:
+    return connection.execute(
+        "select table_schema, table_name, column_name from information_schema.columns "
+        f"where table_schema in (select unnest(?)) and {where} "
+        "order by table_schema, table_name, column_name",
+        [list(schemas)],
+    ).fetchall()
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def erasure_sql(connection: duckdb.DuckDBPyConnection) -> str:
+    """Per erased subject and downstream table: the rows that still carry its customer id or
+    its pseudonymous key."""
+    checks = []
+    for schema, table, column in _columns(
+        connection,
+        DOWNSTREAM_SCHEMAS,
+        "(column_name = 'customer_id' or column_name like '%\\_key' escape '\\')",
+    ):
+        target = "erased_customer_id" if column == "customer_id" else "subject_key"
+        checks.append(
+            f"select erased.request_id, erased.subject_key, '{schema}.{table}.{column}' "
+            f"as found_in, count(found.{_quoted(column)}) as rows_found from erased "
+            f"left join {_quoted(schema)}.{_quoted(table)} as found "
+            f"on found.{_quoted(column)} = erased.{target} group by all"
+        )
+    erased = (
+        "erased as (select request_id, subject_key, erased_customer_id "
+        "from identity.identity_erasure_register where status = 'erased')"
+    )
+    if not checks:
+        return (
+            f"with {erased} select request_id, subject_key, 'nowhere' as found_in, "
+            "0 as rows_found from erased"
+        )
+    return f"with {erased} " + " union all ".join(checks)
+
+
+def _tagged_personal() -> set[tuple[str, str, str]]:
+    """(schema, model, column) of every column the dbt YAML tags `pii`."""
+    if not MANIFEST.exists():
+        return set()
+    manifest = json.loads(MANIFEST.read_text())
+    tagged = set()
+    for node in manifest["nodes"].values():
+        for column in node.get("columns", {}).values():
+            tags = set(column.get("tags") or []) | set(
+                (column.get("config") or {}).get("tags") or []
+            )
+            if "pii" in tags:
+                tagged.add((node["schema"], node.get("alias") or node["name"], column["name"]))
+    return tagged
+
+
+def personal_data_sql(connection: duckdb.DuckDBPyConnection) -> str:
+    """Per text column of every mart: is it tagged personal data, and how many of its values
+    look like an email address or a phone number."""
+    tagged = _tagged_personal()
+    scans = []
+    for schema, table, column in _columns(
+        connection, ("marts",), "data_type in ('VARCHAR', 'JSON')"
+    ):
+        value = f"cast({_quoted(column)} as varchar)"
+        scans.append(
+            f"select '{schema}.{table}.{column}' as column_ref, "
+            f"{str((schema, table, column) in tagged).lower()} as is_tagged_personal, "
+            f"count(*) filter (where regexp_matches({value}, '{EMAIL_PATTERN}') "
+            f"or regexp_full_match({value}, '{PHONE_PATTERN}')) as values_like_email_or_phone "
+            f"from {_quoted(schema)}.{_quoted(table)}"
+        )
+    if not scans:
+        return (
+            "select 'none' as column_ref, false as is_tagged_personal, "
+            "0 as values_like_email_or_phone"
+        )
+    return " union all ".join(scans)
+
+
 SUITES: tuple[Suite, ...] = (
     Suite(
         name="consent_rules",
@@ -185,6 +281,32 @@ SUITES: tuple[Suite, ...] = (
         index_columns=("send_id", "customer_id"),
         expectations=_consent_coverage,
         rules=("quiet_hours_unjudged",),
+    ),
+    Suite(
+        name="erasure",
+        description="Erased subjects appear nowhere downstream: no table after identity "
+        "resolution holds an erased customer's id or the subject's pseudonymous key.",
+        table="identity.identity_erasure_register",
+        asset_key=("identity", "identity_erasure_register"),
+        severity="error",
+        sql=erasure_sql,
+        mode="candidates",
+        index_columns=("request_id", "subject_key", "found_in"),
+        expectations=_erasure,
+        rules=("erasure",),
+    ),
+    Suite(
+        name="personal_data",
+        description="No mart column holds personal data: none is tagged `pii` in the dbt YAML, "
+        "and no mart value looks like an email address or a phone number.",
+        table="marts.customers",
+        asset_key=("marts", "customers"),
+        severity="error",
+        sql=personal_data_sql,
+        mode="candidates",
+        index_columns=("column_ref",),
+        expectations=_personal_data,
+        rules=("pii_column", "pii_value"),
     ),
 )
 
