@@ -14,6 +14,7 @@ from handmade import Warehouse, segment
 
 from orchestration.quality import project
 from orchestration.quality.checks import great_expectations_checks
+from orchestration.quality.governance import write_summary
 from orchestration.quality.runner import (
     ValidationLedger,
     build_data_docs,
@@ -310,3 +311,22 @@ def test_a_clean_run_passes_and_publishes_the_activation_marts(tmp_path, monkeyp
         f"where customer_id = '{warehouse.customer_of('marketing__sends:s-sms-0800')}' "
         "order by channel"
     ) == [("email", False), ("sms", True)]
+
+
+def test_the_governance_summary_reports_rules_erasures_and_the_inventory(validated, tmp_path):
+    warehouse, _ = validated
+    context = open_context(tmp_path)
+    connection = duckdb.connect(str(warehouse.path), read_only=True)
+    try:
+        run_suite(context, connection, suite_named("consent_rules"), ValidationLedger(tmp_path))
+        page = write_summary(connection, context, tmp_path).read_text()
+    finally:
+        connection.close()
+    # Violations by rule, as the suite counted them.
+    for rule, send_ids in EXPECTED_VIOLATIONS.items():
+        assert f'<td>{rule}</td><td class="number">{len(send_ids)}</td>' in page
+    assert '<td>erased</td><td class="number">1</td>' in page
+    # The inventory lists the restricted schema's clear columns; no mart holds any.
+    assert "personal data (clear)" in page and "(0 of them in marts" in page
+    for person in (ANA, BEN, CY, DEE):
+        assert person["email"] not in page and person["phone"] not in page

@@ -9,7 +9,6 @@ each source. Only counts, rule names and pseudonymous keys appear on it.
 from __future__ import annotations
 
 import html
-import json
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,10 +16,8 @@ from typing import Any
 
 import duckdb
 
-from orchestration.quality.suites import SUITES
-from orchestration.settings import REPO_ROOT
+from orchestration.quality.suites import SUITES, dbt_manifest, personal_data_columns
 
-MANIFEST = REPO_ROOT / "target" / "manifest.json"
 SUMMARY_FILE = "governance.html"
 
 _STYLE = """
@@ -137,29 +134,9 @@ def erasures(connection: duckdb.DuckDBPyConnection) -> list[list[object]]:
     ]
 
 
-def _manifest() -> dict[str, Any]:
-    return json.loads(MANIFEST.read_text()) if MANIFEST.exists() else {"nodes": {}, "sources": {}}
-
-
 def pii_inventory(manifest: dict[str, Any]) -> list[list[object]]:
     """Columns tagged ``pii`` (personal data in the clear) or marked pseudonymized."""
-    rows = []
-    for node in manifest["nodes"].values():
-        if node.get("resource_type") != "model":
-            continue
-        for column in node.get("columns", {}).values():
-            tags = set(column.get("tags") or []) | set(
-                (column.get("config") or {}).get("tags") or []
-            )
-            meta = column.get("meta") or (column.get("config") or {}).get("meta") or {}
-            if "pii" in tags:
-                kind = "personal data (clear)"
-            elif meta.get("pseudonymized"):
-                kind = "pseudonymous key"
-            else:
-                continue
-            rows.append([node["schema"], node["name"], column["name"], kind])
-    return sorted(rows)
+    return [list(row) for row in personal_data_columns(manifest)]
 
 
 def source_owners(manifest: dict[str, Any]) -> list[list[object]]:
@@ -174,7 +151,7 @@ def source_owners(manifest: dict[str, Any]) -> list[list[object]]:
 
 def write_summary(connection: duckdb.DuckDBPyConnection, context: Any, directory: Path) -> Path:
     """Write ``governance.html`` under the quality folder; return its path."""
-    manifest = _manifest()
+    manifest = dbt_manifest()
     batches = violations_by_batch(context)
     inventory = pii_inventory(manifest)
     clear = [row for row in inventory if row[3] == "personal data (clear)"]

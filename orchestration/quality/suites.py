@@ -177,6 +177,10 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def erasure_sql(connection: duckdb.DuckDBPyConnection) -> str:
     """Per erased subject and downstream table: the rows that still carry its customer id or
     its pseudonymous key."""
@@ -188,8 +192,9 @@ def erasure_sql(connection: duckdb.DuckDBPyConnection) -> str:
     ):
         target = "erased_customer_id" if column == "customer_id" else "subject_key"
         checks.append(
-            f"select erased.request_id, erased.subject_key, '{schema}.{table}.{column}' "
-            f"as found_in, count(found.{_quoted(column)}) as rows_found from erased "
+            f"select erased.request_id, erased.subject_key, "
+            f"{_literal(f'{schema}.{table}.{column}')} as found_in, "
+            f"count(found.{_quoted(column)}) as rows_found from erased "
             f"left join {_quoted(schema)}.{_quoted(table)} as found "
             f"on found.{_quoted(column)} = erased.{target} group by all"
         )
@@ -205,33 +210,50 @@ def erasure_sql(connection: duckdb.DuckDBPyConnection) -> str:
     return f"with {erased} " + " union all ".join(checks)
 
 
-def _tagged_personal() -> set[tuple[str, str, str]]:
-    """(schema, model, column) of every column the dbt YAML tags `pii`."""
+def dbt_manifest() -> dict:
+    """The project's dbt manifest (written by `dbt parse`, which `make install` runs)."""
     if not MANIFEST.exists():
-        return set()
-    manifest = json.loads(MANIFEST.read_text())
-    tagged = set()
+        return {"nodes": {}, "sources": {}}
+    return json.loads(MANIFEST.read_text())
+
+
+def personal_data_columns(manifest: dict) -> list[tuple[str, str, str, str]]:
+    """(schema, model, column, kind) of every model column the dbt YAML tags `pii` (personal
+    data in the clear) or marks `pseudonymized` (a pseudonymous key)."""
+    columns = []
     for node in manifest["nodes"].values():
+        if node.get("resource_type") != "model":
+            continue
         for column in node.get("columns", {}).values():
-            tags = set(column.get("tags") or []) | set(
-                (column.get("config") or {}).get("tags") or []
-            )
+            config = column.get("config") or {}
+            tags = set(column.get("tags") or []) | set(config.get("tags") or [])
+            meta = column.get("meta") or config.get("meta") or {}
             if "pii" in tags:
-                tagged.add((node["schema"], node.get("alias") or node["name"], column["name"]))
-    return tagged
+                kind = "personal data (clear)"
+            elif meta.get("pseudonymized"):
+                kind = "pseudonymous key"
+            else:
+                continue
+            model = node.get("alias") or node["name"]
+            columns.append((node["schema"], model, column["name"], kind))
+    return sorted(columns)
 
 
 def personal_data_sql(connection: duckdb.DuckDBPyConnection) -> str:
     """Per text column of every mart: is it tagged personal data, and how many of its values
     look like an email address or a phone number."""
-    tagged = _tagged_personal()
+    tagged = {
+        (schema, model, column)
+        for schema, model, column, kind in personal_data_columns(dbt_manifest())
+        if kind == "personal data (clear)"
+    }
     scans = []
     for schema, table, column in _columns(
         connection, ("marts",), "data_type in ('VARCHAR', 'JSON')"
     ):
         value = f"cast({_quoted(column)} as varchar)"
         scans.append(
-            f"select '{schema}.{table}.{column}' as column_ref, "
+            f"select {_literal(f'{schema}.{table}.{column}')} as column_ref, "
             f"{str((schema, table, column) in tagged).lower()} as is_tagged_personal, "
             f"count(*) filter (where regexp_matches({value}, '{EMAIL_PATTERN}') "
             f"or regexp_full_match({value}, '{PHONE_PATTERN}')) as values_like_email_or_phone "
