@@ -211,9 +211,10 @@ def _quality(work: Path) -> dict[str, object]:
     ledger = ValidationLedger(quality_dir())
     connection = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
     outcomes = []
+    shared: dict = {}
     for suite in SUITES:
         suite_started = time.perf_counter()
-        outcome = run_suite(context, connection, suite, ledger)
+        outcome = run_suite(context, connection, suite, ledger, shared=shared)
         outcomes.append(outcome)
         detail[f"{suite.name}_seconds"] = round(time.perf_counter() - suite_started, 1)
         detail[f"{suite.name}_rows"] = outcome.rows

@@ -14,7 +14,7 @@ from orchestration.ingestion.assets import (
 )
 from orchestration.ingestion.contracts import load_contracts
 from orchestration.journeys.sentiment import social_mention_sentiment
-from orchestration.quality.checks import great_expectations_checks
+from orchestration.quality.checks import QUALITY_CHECKS
 from orchestration.resources import default_resources
 from orchestration.settings import Settings
 from orchestration.transform.assets import (
@@ -37,7 +37,7 @@ defs = dg.Definitions(
         connect360_dbt_assets,
         connect360_activation_assets,
     ],
-    asset_checks=[great_expectations_checks],
+    asset_checks=QUALITY_CHECKS,
     jobs=[raw_load_job],
     schedules=[daily_landing_schedule],
     sensors=[build_landing_sensor(contracts, partitions)],

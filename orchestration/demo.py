@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 import time
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -25,9 +26,14 @@ from orchestration.ingestion.contracts import load_contracts
 from orchestration.ingestion.loader import quarantine_table, raw_table
 from orchestration.ingestion.reader import landing_days
 from orchestration.journeys.sentiment import social_mention_sentiment
-from orchestration.quality.checks import great_expectations_checks
+from orchestration.quality.checks import (
+    QUALITY_CHECKS,
+    great_expectations_checks,
+    staging_quality_checks,
+)
 from orchestration.quality.governance import SUMMARY_FILE
 from orchestration.quality.runner import quality_dir
+from orchestration.quality.suites import suite_named
 from orchestration.resources import connect_warehouse, default_resources
 from orchestration.settings import REPO_ROOT, Settings
 from orchestration.transform.assets import (
@@ -84,7 +90,11 @@ def _simulate(arguments: argparse.Namespace, settings: Settings) -> None:
     print(f"simulated {summary.total_records:,} records in {summary.seconds:.1f} s")
 
 
-def _load(instance: dg.DagsterInstance, settings: Settings, days: list[str]) -> None:
+def _load(
+    instance: dg.DagsterInstance, settings: Settings, days: list[str]
+) -> list[dg.AssetCheckEvaluation]:
+    """Load every landing day (the raw quality suite runs after the loads); returns the checks'
+    evaluations."""
     job = defs.resolve_job_def("load_landing")
     result = job.execute_in_process(
         instance=instance,
@@ -94,6 +104,7 @@ def _load(instance: dg.DagsterInstance, settings: Settings, days: list[str]) -> 
     )
     if not result.success:
         raise SystemExit("loading the landing directory failed; see the run in `dagster dev`")
+    return result.get_asset_check_evaluations()
 
 
 def _transform(instance: dg.DagsterInstance, settings: Settings) -> list[dg.AssetCheckEvaluation]:
@@ -103,12 +114,14 @@ def _transform(instance: dg.DagsterInstance, settings: Settings) -> list[dg.Asse
         # dbt runs in steps around the Python assets between its models: Splink (up to the
         # matching attributes, then the identity graph that takes the matches in) and the
         # sentiment of social mentions (before the touchpoints). The Great Expectations checks
-        # run once the marts they guard are built, before the activation marts.
+        # run once the layer they guard is built: staging before the Python assets that read
+        # it, the rest before the activation marts.
         [
             pseudonym_key,
             probabilistic_edges,
             social_mention_sentiment,
             connect360_dbt_assets,
+            staging_quality_checks,
             great_expectations_checks,
             connect360_activation_assets,
         ],
@@ -121,9 +134,9 @@ def _transform(instance: dg.DagsterInstance, settings: Settings) -> list[dg.Asse
     failed_steps = {
         event.step_key for event in result.all_events if event.is_step_failure and event.step_key
     }
-    # A failing blocking check fails its own step and skips the activation marts: that is the
-    # guard working, not the run breaking. Any other failed step is.
-    if failed_steps - {great_expectations_checks.node_def.name}:
+    # A failing blocking check fails its own step and skips what it guards: that is the guard
+    # working, not the run breaking. Any other failed step is.
+    if failed_steps - {checks.node_def.name for checks in QUALITY_CHECKS}:
         raise SystemExit(
             f"the transform run failed in {', '.join(sorted(failed_steps))}; "
             "see the run in `dagster dev`"
@@ -200,20 +213,28 @@ def _report(
 
 
 def _checks_line(checks: list[dg.AssetCheckEvaluation]) -> str:
-    quality = [check for check in checks if check.check_name in _QUALITY_CHECKS]
-    failed = [check for check in quality if not check.passed]
-    if not failed:
-        return f"{len(quality)} Great Expectations suites passed"
-    details = []
-    for check in failed:
+    """One line over the suites: a suite guarding several assets has one evaluation each."""
+    suites: dict[str, Counter[str]] = {}
+    failed: set[str] = set()
+    for check in checks:
+        if check.check_name not in _QUALITY_CHECKS:
+            continue
+        counts = suites.setdefault(check.check_name, Counter())
         violations = check.metadata.get("violations")
-        counts = violations.value if violations is not None else {}
-        found = ", ".join(f"{rule} {count}" for rule, count in counts.items() if count)
-        details.append(f"{check.check_name} ({found})")
-    return f"{len(failed)} of {len(quality)} suites failed: " + "; ".join(details)
+        counts.update(violations.value if violations is not None else {})
+        if not check.passed:
+            failed.add(check.check_name)
+    if not failed:
+        return f"{len(suites)} Great Expectations suites passed"
+    details = []
+    for name in sorted(failed):
+        found = ", ".join(f"{rule} {count}" for rule, count in suites[name].items() if count)
+        severity = suite_named(name).severity
+        details.append(f"{name} [{severity}] ({found or 'could not be evaluated'})")
+    return f"{len(failed)} of {len(suites)} suites failed: " + "; ".join(details)
 
 
-_QUALITY_CHECKS = {spec.name for spec in great_expectations_checks.check_specs}
+_QUALITY_CHECKS = {spec.name for checks in QUALITY_CHECKS for spec in checks.check_specs}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -229,8 +250,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no landing days under {settings.landing_dir}", file=sys.stderr)
         return 1
     with dg.DagsterInstance.get() as instance:
-        _load(instance, settings, days)
-        checks = _transform(instance, settings)
+        checks = _load(instance, settings, days)
+        checks += _transform(instance, settings)
     docs = _docs()
     _report(settings, docs, checks, time.perf_counter() - started)
     return 0

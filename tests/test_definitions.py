@@ -21,7 +21,7 @@ from orchestration.ingestion.assets import (
     transaction_chunks,
 )
 from orchestration.ingestion.contracts import get_contract, load_contracts
-from orchestration.quality.checks import great_expectations_checks
+from orchestration.quality.checks import QUALITY_CHECKS, great_expectations_checks
 from orchestration.resources import LandingResource, WarehouseResource
 from orchestration.settings import WAREHOUSE_POOL
 from orchestration.transform.assets import (
@@ -150,6 +150,32 @@ def test_error_suites_are_blocking_checks_upstream_of_the_activation_marts():
     # The activation marts are a step of their own, so a failed blocking check can hold them.
     assert audience not in connect360_dbt_assets.keys
     assert audience in connect360_activation_assets.keys
+
+
+def test_every_layer_has_its_suites_on_the_assets_they_guard():
+    graph = defs.resolve_asset_graph()
+    guarded: dict[str, set[str]] = {}
+    for key in graph.asset_check_keys:
+        guarded.setdefault(key.name, set()).add(key.asset_key.to_user_string())
+    # The raw suite is a (warning) check on every raw stream; staging suites on every model.
+    assert guarded["raw_landing"] == RAW_KEYS
+    assert "staging/stg_web__events" in guarded["staging_keys"]
+    assert guarded["staging_keys"] == guarded["staging_values"]
+    assert guarded["unified_customer"] == {"marts/customers"}
+    assert guarded["journeys"] == {"marts/journey_moments", "marts/sessions"}
+    assert "marts/funnel_conversion" in guarded["mart_ranges"]
+    specs = {
+        (spec.name, spec.asset_key.to_user_string()): (checks.node_def.name, spec.blocking)
+        for checks in QUALITY_CHECKS
+        for spec in checks.check_specs
+    }
+    assert specs["raw_landing", "raw/web__events"] == ("landing_quality", False)
+    # Staging is checked in a step of its own, before the Python assets that read it, so a
+    # blocking staging check does not wait for the marts it would block.
+    assert specs["staging_keys", "staging/stg_web__events"] == ("staging_quality", True)
+    assert specs["staging_values", "staging/stg_web__events"] == ("staging_quality", False)
+    assert specs["journeys", "marts/sessions"] == ("great_expectations", True)
+    assert specs["mart_ranges", "marts/funnel_conversion"] == ("great_expectations", True)
 
 
 def test_raw_assets_have_groups_owners_descriptions_and_the_writer_pool():

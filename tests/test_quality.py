@@ -20,6 +20,7 @@ from orchestration.quality.runner import (
     build_data_docs,
     open_context,
     run_suite,
+    validate_warehouse,
 )
 from orchestration.quality.suites import suite_named
 from orchestration.resources import WarehouseResource
@@ -196,12 +197,7 @@ def test_a_validated_day_is_not_validated_again(validated) -> None:
 
 
 def _candidates(path: Path, suite_name: str, work: Path) -> tuple[bool, list[dict]]:
-    context = open_context(work)
-    connection = duckdb.connect(str(path), read_only=True)
-    try:
-        outcome = run_suite(context, connection, suite_named(suite_name), ValidationLedger(work))
-    finally:
-        connection.close()
+    _, outcome = validate_warehouse(path, suite_named(suite_name), work)
     failing = [key for found in outcome.expectations.values() for key in found.sample_keys]
     return outcome.success, failing
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.quality.runner import ValidationLedger, open_context, run_suite
+from orchestration.quality.runner import validate_warehouse
 from orchestration.quality.suites import suite_named
 from orchestration.settings import Settings
 
@@ -26,12 +26,7 @@ def flagged_sends(warehouse: Path) -> dict[str, set[str]]:
     """The send ids each consent rule failed, over every landing day."""
     suite = suite_named("consent_rules")
     with tempfile.TemporaryDirectory() as scratch:
-        context = open_context(Path(scratch))
-        connection = duckdb.connect(str(warehouse), read_only=True)
-        try:
-            outcome = run_suite(context, connection, suite, ValidationLedger(Path(scratch)))
-        finally:
-            connection.close()
+        context, outcome = validate_warehouse(warehouse, suite, Path(scratch))
         flagged: dict[str, set[str]] = defaultdict(set)
         for key in outcome.result_keys:
             result = context.validation_results_store.get(key)

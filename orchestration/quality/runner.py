@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -60,6 +61,9 @@ class ExpectationOutcome:
     unexpected: int
     evaluated: int
     sample_keys: list[dict[str, object]] = field(default_factory=list)
+    #: Unexpected rows per guarded asset (``folder/name``), for suites whose rows guard
+    #: different assets.
+    unexpected_by_asset: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass
@@ -80,6 +84,14 @@ class SuiteOutcome:
     @property
     def violations(self) -> dict[str, int]:
         return {rule: outcome.unexpected for rule, outcome in self.expectations.items()}
+
+    def violations_of(self, asset: str) -> dict[str, int]:
+        """Unexpected rows by rule among the rows guarding ``asset``."""
+        return {
+            rule: outcome.unexpected_by_asset[asset]
+            for rule, outcome in self.expectations.items()
+            if outcome.unexpected_by_asset[asset]
+        }
 
 
 class ValidationLedger:
@@ -103,11 +115,22 @@ class ValidationLedger:
 
 
 def _day_fingerprints(connection: duckdb.DuckDBPyConnection, suite: Suite) -> dict[str, tuple]:
-    assert isinstance(suite.sql, str), "a by_landing_day suite reads a fixed select"
-    rows = connection.execute(
-        f"select cast(_partition_date as varchar), count(*), bit_xor(hash(batch)) "
-        f"from ({suite.sql}) as batch group by 1"
-    ).fetchall()
+    if suite.fingerprint_sql is not None:
+        sql = (
+            "select cast(_partition_date as varchar), rows, digest "
+            f"from ({suite.fingerprint_sql}) as days"
+        )
+    else:
+        assert isinstance(suite.sql, str), "a by_landing_day suite reads a fixed select"
+        sql = (
+            "select cast(_partition_date as varchar), count(*), bit_xor(hash(batch)) "
+            f"from ({suite.sql}) as batch group by 1"
+        )
+    try:
+        rows = connection.execute(sql).fetchall()
+    except duckdb.CatalogException:
+        # The table the days come from is not built yet: nothing to validate.
+        return {}
     return {day: (count, str(digest)) for day, count, digest in rows}
 
 
@@ -126,18 +149,29 @@ def _day_batches(days: list[str], counts: dict[str, int]) -> Iterator[list[str]]
 
 
 def _frames(
-    connection: duckdb.DuckDBPyConnection, suite: Suite, ledger: ValidationLedger
+    connection: duckdb.DuckDBPyConnection,
+    suite: Suite,
+    ledger: ValidationLedger,
+    shared: dict[str, pd.DataFrame],
 ) -> Iterator[tuple[str, pd.DataFrame, dict[str, str]]]:
     if suite.mode == "candidates":
-        sql = suite.sql(connection) if callable(suite.sql) else suite.sql
-        yield "all", connection.execute(sql).df(), {}
+        sql = suite.sql(connection) if callable(suite.sql) else suite.sql  # type: ignore[call-arg]
+        # Suites computing the same set (one scan, several severities) read it once a run.
+        if sql not in shared:
+            try:
+                shared[sql] = connection.execute(sql).df()
+            except duckdb.CatalogException:
+                # What the suite guards is not built in this warehouse: nothing to validate.
+                return
+        yield "all", shared[sql], {}
         return
     fingerprints = _day_fingerprints(connection, suite)
     prints = {day: digest for day, (_, digest) in fingerprints.items()}
     counts = {day: count for day, (count, _) in fingerprints.items()}
     for days in _day_batches(ledger.pending(suite.name, prints), counts):
+        sql = suite.sql(connection, days) if callable(suite.sql) else suite.sql  # type: ignore[call-arg]
         frame = connection.execute(
-            f"select * exclude (_partition_date) from ({suite.sql}) as batch "
+            f"select * exclude (_partition_date) from ({sql}) as batch "
             "where cast(_partition_date as varchar) in (select unnest(?))",
             [days],
         ).df()
@@ -165,9 +199,14 @@ def run_suite(
     connection: duckdb.DuckDBPyConnection,
     suite: Suite,
     ledger: ValidationLedger,
+    *,
     run_time: datetime | None = None,
+    shared: dict[str, pd.DataFrame] | None = None,
 ) -> SuiteOutcome:
-    """Validate the suite's pending batches; store each result for the Data Docs."""
+    """Validate the suite's pending batches; store each result for the Data Docs.
+
+    ``shared`` keeps candidate sets between the suites of one run that compute the same one.
+    """
     run_time = run_time or datetime.now(UTC)
     expectation_suite = context.suites.get(suite.name)
     outcome = SuiteOutcome(suite.name, suite.severity)
@@ -175,7 +214,8 @@ def run_suite(
         "result_format": "COMPLETE",
         "unexpected_index_column_names": list(suite.index_columns),
     }
-    for label, frame, fingerprints in _frames(connection, suite, ledger):
+    shared = {} if shared is None else shared
+    for label, frame, fingerprints in _frames(connection, suite, ledger, shared):
         result = _batch(context, suite, frame).validate(
             expectation_suite, result_format=result_format, expectation_parameters=parameters()
         )
@@ -199,12 +239,28 @@ def run_suite(
             found.unexpected += int(details.get("unexpected_count") or 0)
             found.evaluated += int(details.get("element_count") or 0)
             room = SAMPLE_KEYS - len(found.sample_keys)
-            for row in (details.get("unexpected_index_list") or [])[: max(room, 0)]:
+            unexpected_rows = details.get("unexpected_index_list") or []
+            for row in unexpected_rows[: max(room, 0)]:
                 found.sample_keys.append(
                     {name: _json_safe(row.get(name)) for name in suite.index_columns}
                 )
+            if suite.asset_column:
+                found.unexpected_by_asset.update(
+                    str(row.get(suite.asset_column)) for row in unexpected_rows
+                )
         ledger.record(suite.name, fingerprints)
     return outcome
+
+
+def validate_warehouse(warehouse: Path, suite: Suite, directory: Path) -> tuple[Any, SuiteOutcome]:
+    """Run one suite on a warehouse file with a quality folder of its own (every landing day is
+    new to it): the GE context that holds the results, and the outcome."""
+    context = open_context(directory)
+    connection = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return context, run_suite(context, connection, suite, ValidationLedger(directory))
+    finally:
+        connection.close()
 
 
 def build_data_docs(context: Any, outcomes: list[SuiteOutcome]) -> Path:

@@ -18,17 +18,21 @@ The suites' JSON under ``gx/expectations`` is written from here by
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Literal
 
 import duckdb
 import great_expectations as gx
-import yaml
 
-from orchestration.settings import REPO_ROOT
+from orchestration.quality import layers
+from orchestration.quality.sql import (
+    dbt_manifest,
+    dbt_vars,
+    literal,
+    quoted,
+    table_columns,
+)
 
 Severity = Literal["error", "warn"]
 #: The most rows one batch holds (whole landing days are never split, so a day larger than
@@ -47,16 +51,34 @@ class Suite:
     table: str
     asset_key: tuple[str, ...]
     severity: Severity
-    #: A select over the warehouse giving the batch columns (or a function writing it from what
-    #: the warehouse holds). In ``by_landing_day`` mode it must have a ``_partition_date``
-    #: column; the runner restricts it to the days of each batch.
-    sql: str | Callable[[duckdb.DuckDBPyConnection], str]
+    #: A select over the warehouse giving the batch columns, or a function writing it from what
+    #: the warehouse holds (``by_landing_day`` suites' functions also get the batch's days). In
+    #: ``by_landing_day`` mode it must have a ``_partition_date`` column; the runner restricts
+    #: it to the days of each batch.
+    sql: (
+        str
+        | Callable[[duckdb.DuckDBPyConnection], str]
+        | Callable[[duckdb.DuckDBPyConnection, Sequence[str]], str]
+    )
     mode: Literal["by_landing_day", "candidates"]
     index_columns: tuple[str, ...]
     expectations: Callable[[], list[gx.expectations.Expectation]]
     #: What each expectation enforces, by expectation position: the name a governance reviewer
     #: sees in the summary (a consent rule, or a quality dimension).
     rules: tuple[str, ...] = field(default=())
+    #: The Dagster step that runs the suite, after the layer it reads: ``landing`` (raw
+    #: loads), ``staging`` or ``warehouse`` (everything built after identity resolution).
+    step: Literal["landing", "staging", "warehouse"] = "warehouse"
+    #: When rows guard different assets: the batch column naming each row's asset as
+    #: ``folder/name`` (it must be an index column), and every asset the suite may name.
+    asset_column: str | None = None
+    guards: Callable[[], tuple[tuple[str, ...], ...]] | None = None
+    #: ``by_landing_day`` suites over views or aggregates: a cheap select of
+    #: ``(_partition_date, rows, digest)`` per day telling when a day changed.
+    fingerprint_sql: str | None = None
+
+    def guarded_assets(self) -> tuple[tuple[str, ...], ...]:
+        return self.guards() if self.guards else (self.asset_key,)
 
 
 def _duration_seconds(clock: str) -> int:
@@ -64,22 +86,24 @@ def _duration_seconds(clock: str) -> int:
     return int(hours) * 3600 + int(minutes) * 60
 
 
-@cache
-def dbt_vars() -> Mapping[str, object]:
-    """The project's dbt vars (``dbt_project.yml``): the one place rule parameters live."""
-    project = yaml.safe_load((REPO_ROOT / "dbt_project.yml").read_text())
-    return project.get("vars") or {}
-
-
 def parameters() -> dict[str, object]:
     """The values of every ``$PARAMETER`` the suites use, from the dbt vars."""
     rules = dbt_vars()["consent_rules"]
     quiet = rules["quiet_hours"]
+    raw = layers.quality_rules()["raw"]
+    customers = layers.quality_rules()["customers"]
     return {
         # Sends are allowed from the end of quiet hours up to the second before they start.
         "quiet_hours_first_allowed_second": _duration_seconds(quiet["end"]),
         "quiet_hours_last_allowed_second": _duration_seconds(quiet["start"]) - 1,
         "discount_window_seconds": rules["discount_after_full_price"]["window_days"] * 86_400,
+        "raw_min_volume_ratio": raw["volume_ratio"]["min"],
+        "raw_max_volume_ratio": raw["volume_ratio"]["max"],
+        "raw_max_duplicate_rate": raw["max_duplicate_rate"],
+        "raw_max_quarantine_rate": raw["max_quarantine_rate"],
+        "max_identifiers_per_customer": customers["max_identifiers_per_customer"],
+        "max_mean_identifiers_per_customer": customers["max_mean_identifiers_per_customer"],
+        "max_p99_identifiers_per_customer": customers["max_p99_identifiers_per_customer"],
     }
 
 
@@ -152,6 +176,142 @@ def _personal_data() -> list[gx.expectations.Expectation]:
     ]
 
 
+def _zero(column: str, description: str) -> gx.expectations.Expectation:
+    return gx.expectations.ExpectColumnValuesToBeBetween(
+        column=column, min_value=0, max_value=0, description=description
+    )
+
+
+def _raw_landing() -> list[gx.expectations.Expectation]:
+    return [
+        gx.expectations.ExpectColumnValuesToBeInSet(
+            column="schema_matches",
+            value_set=[True],
+            description="raw_schema: the stream's raw table has exactly the loader's columns",
+        ),
+        _zero(
+            "rows_breaking_contract",
+            "required_fields_and_types: loaded rows have a record key, an event time and the "
+            "contract's required fields with their declared types (a sample of each day's rows, "
+            "checked again against the contract as it stands now)",
+        ),
+        gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="freshness_limit_days",
+            column_B="days_since_delivery",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            description="freshness: the stream delivered files within its dbt source's "
+            "error_after (streams without one are not judged)",
+        ),
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="volume_ratio",
+            min_value={"$PARAMETER": "raw_min_volume_ratio"},
+            max_value={"$PARAMETER": "raw_max_volume_ratio"},
+            description="volume: rows loaded against the trailing average of the days before",
+        ),
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="duplicate_rate",
+            min_value=0,
+            max_value={"$PARAMETER": "raw_max_duplicate_rate"},
+            description="duplicate_rate: share of the day's lines quarantined as duplicates",
+        ),
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="quarantine_rate",
+            min_value=0,
+            max_value={"$PARAMETER": "raw_max_quarantine_rate"},
+            description="quarantine_rate: share of the day's lines quarantined for any reason",
+        ),
+    ]
+
+
+def _staging_keys() -> list[gx.expectations.Expectation]:
+    return [
+        _zero("null_keys", "key_not_null: no staging row lacks its key"),
+        _zero("duplicate_keys", "key_unique: no key appears twice in a staging model"),
+        _zero(
+            "malformed_identifiers",
+            "identifier_format: country codes are ISO 3166-1 alpha-2, currencies ISO 4217",
+        ),
+    ]
+
+
+def _staging_values() -> list[gx.expectations.Expectation]:
+    return [
+        _zero(
+            "values_not_accepted",
+            "accepted_values: coded columns hold only the values their model YAML accepts",
+        )
+    ]
+
+
+def _unified_customer() -> list[gx.expectations.Expectation]:
+    return [
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="mart_rows",
+            max_value=1,
+            description="one_row_per_customer: marts.customers holds each customer once",
+        ),
+        gx.expectations.ExpectColumnValuesToNotBeInSet(
+            column="previous_id_status",
+            value_set=["vanished without a recorded merge"],
+            description="id_stability: every customer id of the previous run still exists, or "
+            "the merge history says which customer it was merged into",
+        ),
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="identifiers",
+            max_value={"$PARAMETER": "max_identifiers_per_customer"},
+            description="cluster_size: no customer holds more identifiers than one person "
+            "plausibly has (a larger cluster is an over-merge)",
+        ),
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="mean_identifiers",
+            min_value=1,
+            max_value={"$PARAMETER": "max_mean_identifiers_per_customer"},
+            description="cluster_size_mean: the mean identifiers per customer stays plausible",
+        ),
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="p99_identifiers",
+            max_value={"$PARAMETER": "max_p99_identifiers_per_customer"},
+            description="cluster_size_p99: the 99th percentile of identifiers per customer "
+            "stays plausible",
+        ),
+        _zero(
+            "malformed_pseudonymous_keys",
+            "pseudonymous_key_format: every email, phone and social handle in the identity "
+            "graph is a keyed SHA-256 in hex, never a value in the clear",
+        ),
+    ]
+
+
+_JOURNEY_DESCRIPTIONS = {
+    "completes_before_it_starts": "a moment or session ends no earlier than it starts",
+    "next_moment_starts_earlier": "a customer's next moment starts no earlier than this one",
+    "repeats_a_once_only_moment": "a customer has a first touch, a purchase, onboarding or "
+    "first value at most once (every moment whose rules take the first occurrence only)",
+    "in_the_future": "nothing ends after the newest landing day (plus a day of time zones)",
+    "duration_disagrees": "a session's duration equals its end minus its start",
+}
+
+
+def _journeys() -> list[gx.expectations.Expectation]:
+    return [
+        gx.expectations.ExpectColumnValuesToBeInSet(
+            column=rule, value_set=[False], description=f"{rule}: {_JOURNEY_DESCRIPTIONS[rule]}"
+        )
+        for rule in layers.JOURNEY_RULES
+    ]
+
+
+def _mart_ranges() -> list[gx.expectations.Expectation]:
+    return [
+        _zero(
+            "values_out_of_range",
+            "value_range: rates, shares, probabilities and conversions lie within 0..1, NPS "
+            "within -100..100, and columns with a declared range within it",
+        )
+    ]
+
+
 #: Schemas the pipeline writes downstream of identity resolution: an erased customer must be
 #: in none of them (the erasure register's tombstone lives in `identity`).
 DOWNSTREAM_SCHEMAS = ("marts", "journeys", "commerce", "sentiment")
@@ -159,33 +319,13 @@ DOWNSTREAM_SCHEMAS = ("marts", "journeys", "commerce", "sentiment")
 #: national number written with separators).
 EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 PHONE_PATTERN = r"^(\+[1-9][0-9]{7,14}|\(?[0-9]{3}\)?[ .-][0-9]{3}[ .-][0-9]{4})$"
-MANIFEST = REPO_ROOT / "target" / "manifest.json"
-
-
-def _columns(
-    connection: duckdb.DuckDBPyConnection, schemas: tuple[str, ...], where: str
-) -> list[tuple[str, str, str]]:
-    return connection.execute(
-        "select table_schema, table_name, column_name from information_schema.columns "
-        f"where table_schema in (select unnest(?)) and {where} "
-        "order by table_schema, table_name, column_name",
-        [list(schemas)],
-    ).fetchall()
-
-
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def erasure_sql(connection: duckdb.DuckDBPyConnection) -> str:
     """Per erased subject and downstream table: the rows that still carry its customer id or
     its pseudonymous key."""
     checks = []
-    for schema, table, column in _columns(
+    for schema, table, column in table_columns(
         connection,
         DOWNSTREAM_SCHEMAS,
         "(column_name = 'customer_id' or column_name like '%\\_key' escape '\\')",
@@ -193,10 +333,10 @@ def erasure_sql(connection: duckdb.DuckDBPyConnection) -> str:
         target = "erased_customer_id" if column == "customer_id" else "subject_key"
         checks.append(
             f"select erased.request_id, erased.subject_key, "
-            f"{_literal(f'{schema}.{table}.{column}')} as found_in, "
-            f"count(found.{_quoted(column)}) as rows_found from erased "
-            f"left join {_quoted(schema)}.{_quoted(table)} as found "
-            f"on found.{_quoted(column)} = erased.{target} group by all"
+            f"{literal(f'{schema}.{table}.{column}')} as found_in, "
+            f"count(found.{quoted(column)}) as rows_found from erased "
+            f"left join {quoted(schema)}.{quoted(table)} as found "
+            f"on found.{quoted(column)} = erased.{target} group by all"
         )
     erased = (
         "erased as (select request_id, subject_key, erased_customer_id "
@@ -208,13 +348,6 @@ def erasure_sql(connection: duckdb.DuckDBPyConnection) -> str:
             "0 as rows_found from erased"
         )
     return f"with {erased} " + " union all ".join(checks)
-
-
-def dbt_manifest() -> dict:
-    """The project's dbt manifest (written by `dbt parse`, which `make install` runs)."""
-    if not MANIFEST.exists():
-        return {"nodes": {}, "sources": {}}
-    return json.loads(MANIFEST.read_text())
 
 
 def personal_data_columns(manifest: dict) -> list[tuple[str, str, str, str]]:
@@ -248,16 +381,16 @@ def personal_data_sql(connection: duckdb.DuckDBPyConnection) -> str:
         if kind == "personal data (clear)"
     }
     scans = []
-    for schema, table, column in _columns(
+    for schema, table, column in table_columns(
         connection, ("marts",), "data_type in ('VARCHAR', 'JSON')"
     ):
-        value = f"cast({_quoted(column)} as varchar)"
+        value = f"cast({quoted(column)} as varchar)"
         scans.append(
-            f"select {_literal(f'{schema}.{table}.{column}')} as column_ref, "
+            f"select {literal(f'{schema}.{table}.{column}')} as column_ref, "
             f"{str((schema, table, column) in tagged).lower()} as is_tagged_personal, "
             f"count(*) filter (where regexp_matches({value}, '{EMAIL_PATTERN}') "
             f"or regexp_full_match({value}, '{PHONE_PATTERN}')) as values_like_email_or_phone "
-            f"from {_quoted(schema)}.{_quoted(table)}"
+            f"from {quoted(schema)}.{quoted(table)}"
         )
     if not scans:
         return (
@@ -329,6 +462,110 @@ SUITES: tuple[Suite, ...] = (
         index_columns=("column_ref",),
         expectations=_personal_data,
         rules=("pii_column", "pii_value"),
+    ),
+    Suite(
+        name="raw_landing",
+        description="Each landing day of each stream: the raw table's schema, required fields "
+        "and types, freshness, volume against the trailing average, duplicate and quarantine "
+        "rates.",
+        table="raw.load_days",
+        asset_key=("raw",),
+        severity="warn",
+        sql=layers.raw_landing_sql,
+        mode="by_landing_day",
+        index_columns=("asset", "landing_day"),
+        expectations=_raw_landing,
+        rules=(
+            "raw_schema",
+            "required_fields_and_types",
+            "freshness",
+            "volume",
+            "duplicate_rate",
+            "quarantine_rate",
+        ),
+        step="landing",
+        asset_column="asset",
+        guards=layers.raw_assets,
+        fingerprint_sql=layers.RAW_FINGERPRINT,
+    ),
+    Suite(
+        name="staging_keys",
+        description="Staging keys are unique and never null; identifiers have their format.",
+        table="staging.columns",
+        asset_key=("staging",),
+        severity="error",
+        sql=layers.staging_sql,
+        mode="candidates",
+        index_columns=("asset", "column_ref"),
+        expectations=_staging_keys,
+        rules=("key_not_null", "key_unique", "identifier_format"),
+        step="staging",
+        asset_column="asset",
+        guards=layers.staging_assets,
+    ),
+    Suite(
+        name="staging_values",
+        description="Coded staging columns hold only accepted values (a new value warns; its "
+        "records are kept).",
+        table="staging.columns",
+        asset_key=("staging",),
+        severity="warn",
+        sql=layers.staging_sql,
+        mode="candidates",
+        index_columns=("asset", "column_ref"),
+        expectations=_staging_values,
+        rules=("accepted_values",),
+        step="staging",
+        asset_column="asset",
+        guards=layers.staging_assets,
+    ),
+    Suite(
+        name="unified_customer",
+        description="One row per customer, ids stable between runs, and a plausible "
+        "distribution of cluster sizes.",
+        table="marts.customers",
+        asset_key=("marts", "customers"),
+        severity="error",
+        sql=layers.unified_customer_sql,
+        mode="candidates",
+        index_columns=("finding",),
+        expectations=_unified_customer,
+        rules=(
+            "one_row_per_customer",
+            "id_stability",
+            "cluster_size",
+            "cluster_size_mean",
+            "cluster_size_p99",
+            "pseudonymous_key_format",
+        ),
+    ),
+    Suite(
+        name="journeys",
+        description="Journey moments and sessions in order, with consistent timestamps.",
+        table="marts.journey_moments",
+        asset_key=("marts", "journey_moments"),
+        severity="error",
+        sql=layers.journeys_sql,
+        mode="candidates",
+        index_columns=("asset", "row_key", "customer_id"),
+        expectations=_journeys,
+        rules=layers.JOURNEY_RULES,
+        asset_column="asset",
+        guards=lambda: (("marts", "journey_moments"), ("marts", "sessions")),
+    ),
+    Suite(
+        name="mart_ranges",
+        description="Mart measures within their ranges: rates 0..1, NPS -100..100.",
+        table="marts.columns",
+        asset_key=("marts",),
+        severity="error",
+        sql=layers.mart_ranges_sql,
+        mode="candidates",
+        index_columns=("asset", "column_ref"),
+        expectations=_mart_ranges,
+        rules=("value_range",),
+        asset_column="asset",
+        guards=layers.mart_assets,
     ),
 )
 
