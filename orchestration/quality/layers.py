@@ -115,7 +115,7 @@ def _duplicates_sql(stream: str, days: Sequence[str]) -> str:
 
 
 RAW_FINGERPRINT = f"""
-    select partition_date as _partition_date, sum(lines) as rows,
+    select partition_date as _partition_date, count(*) as rows,
         bit_xor(hash(stream, load_id, lines, loaded, quarantined)) as digest
     from {AUDIT_TABLE} group by 1
 """

@@ -139,8 +139,11 @@ absorbed as (
         removed_channel,
         sum(case when state = '(conversion)' then probability else 0 end)
             as conversion_probability,
-        1 - sum(case when state in ('(conversion)', '(null)') then probability else 0 end)
-            as unabsorbed_probability
+        -- Floating-point sums can leave a probability a hair below zero: it is zero.
+        greatest(
+            0.0,
+            1 - sum(case when state in ('(conversion)', '(null)') then probability else 0 end)
+        ) as unabsorbed_probability
     from step_{{ steps }}
     group by removed_channel
 ),
@@ -198,7 +201,7 @@ final as (
         ) as markov_revenue,
         round(markov.removal_effect, 9) as markov_removal_effect,
         round(markov.conversion_probability, 9) as markov_conversion_probability,
-        markov.unabsorbed_probability as markov_unabsorbed_probability
+        round(markov.unabsorbed_probability, 9) as markov_unabsorbed_probability
     from rule_based
     full outer join markov on rule_based.attribution_channel = markov.attribution_channel
     cross join conversion_totals
