@@ -26,6 +26,7 @@ from orchestration.ingestion.contracts import Contract, load_contracts
 from orchestration.ingestion.loader import AUDIT_TABLE
 from orchestration.ingestion.validation import Paths, record_checks
 from orchestration.quality.sql import (
+    column_meta,
     dbt_manifest,
     dbt_vars,
     existing_tables,
@@ -436,12 +437,12 @@ def journeys_sql(connection: duckdb.DuckDBPyConnection) -> str:
 
 
 def declared_ranges(manifest: dict) -> dict[tuple[str, str], tuple[float, float]]:
-    """(mart, column) -> (low, high): from the column's meta ``range``, else from its name
-    (rates, shares, probabilities and conversions within 0…1; NPS within -100…100)."""
+    """(mart, column) -> (low, high) of every mart column whose YAML meta declares a ``range``
+    (other columns may have one by name: ``range_by_name``)."""
     ranges = {}
     for node in models(manifest, "marts"):
         for name, column in node.get("columns", {}).items():
-            meta = column.get("meta") or (column.get("config") or {}).get("meta") or {}
+            meta = column_meta(column)
             if "range" in meta:
                 low, high = meta["range"]
                 ranges[node.get("alias") or node["name"], name] = (float(low), float(high))
@@ -492,11 +493,12 @@ def mart_ranges_sql(connection: duckdb.DuckDBPyConnection) -> str:
 
 
 def mart_assets() -> tuple[tuple[str, ...], ...]:
+    """The marts with a column under a range, by name or declared."""
+    manifest = dbt_manifest()
+    declared = {mart for mart, _ in declared_ranges(manifest)}
     return tuple(
         ("marts", node["name"])
-        for node in models(dbt_manifest(), "marts")
-        if any(
-            range_by_name(name) or "range" in (column.get("meta") or {})
-            for name, column in node.get("columns", {}).items()
-        )
+        for node in models(manifest, "marts")
+        if (node.get("alias") or node["name"]) in declared
+        or any(range_by_name(name) for name in node.get("columns", {}))
     )

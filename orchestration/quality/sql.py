@@ -38,6 +38,11 @@ def models(manifest: dict, folder: str) -> list[dict]:
     return sorted(found, key=lambda node: node["name"])
 
 
+def column_meta(column: dict) -> dict:
+    """A manifest column's meta, written at the column or under its config."""
+    return column.get("meta") or (column.get("config") or {}).get("meta") or {}
+
+
 def relation(node: dict) -> str:
     """``schema.table`` of a model as the warehouse names it."""
     return f"{quoted(node['schema'])}.{quoted(node.get('alias') or node['name'])}"

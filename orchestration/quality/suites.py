@@ -27,6 +27,7 @@ import great_expectations as gx
 
 from orchestration.quality import layers
 from orchestration.quality.sql import (
+    column_meta,
     dbt_manifest,
     dbt_vars,
     literal,
@@ -360,7 +361,7 @@ def personal_data_columns(manifest: dict) -> list[tuple[str, str, str, str]]:
         for column in node.get("columns", {}).values():
             config = column.get("config") or {}
             tags = set(column.get("tags") or []) | set(config.get("tags") or [])
-            meta = column.get("meta") or config.get("meta") or {}
+            meta = column_meta(column)
             if "pii" in tags:
                 kind = "personal data (clear)"
             elif meta.get("pseudonymized"):
