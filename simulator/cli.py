@@ -30,6 +30,15 @@ def parse_args(argv: list[str] | None = None) -> SimulationConfig:
     parser.add_argument("--truth", type=Path, default=default_truth_dir())
     parser.add_argument("--workers", type=int, default=default_workers())
     parser.add_argument("--malformed-rate", type=float, default=0.002)
+    parser.add_argument(
+        "--violation-rate",
+        type=float,
+        default=0.01,
+        help="per-person chance of each injected breach (consent rules, erasure, personal data)",
+    )
+    parser.add_argument(
+        "--erasure-rate", type=float, default=0.003, help="per-person chance of an erasure request"
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.add_argument(
         "--overwrite", action="store_true", help="clear non-empty output directories first"
@@ -46,6 +55,8 @@ def parse_args(argv: list[str] | None = None) -> SimulationConfig:
         progress=not args.no_progress,
         overwrite=args.overwrite,
         malformed_rate=args.malformed_rate,
+        violation_rate=args.violation_rate,
+        erasure_rate=args.erasure_rate,
     )
 
 
@@ -58,7 +69,7 @@ def report(summary: SimulationSummary) -> str:
         f"late {summary.late:,}",
     ]
     lines += [f"  {name:<28}{count:>12,}" for name, count in summary.records.items()]
-    lines += [f"  violation {rule:<18}{count:>12,}" for rule, count in summary.violations.items()]
+    lines += [f"  violation {rule:<28}{count:>8,}" for rule, count in summary.violations.items()]
     return "\n".join(lines)
 
 

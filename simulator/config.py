@@ -31,7 +31,8 @@ class SimulationConfig:
     """What to simulate and where to write it.
 
     The rates are shares of landed records (malformed, duplicate, late) or of people (the
-    violation rates are per-person chances of one deliberate breach of that consent rule).
+    violation rates are per-person chances of one deliberate breach of that consent rule;
+    the erasure rate is the per-person chance of asking to be erased).
     """
 
     people: int = 5000
@@ -47,13 +48,15 @@ class SimulationConfig:
     duplicate_rate: float = 0.01
     late_rate: float = 0.02
     violation_rate: float = 0.01
+    erasure_rate: float = 0.003
 
     def __post_init__(self) -> None:
         if self.people < 1 or self.days < 1:
             raise ValueError("people and days must be at least 1")
         if self.workers < 1:
             raise ValueError("workers must be at least 1")
-        for name in ("malformed_rate", "duplicate_rate", "late_rate", "violation_rate"):
+        rates = ("malformed_rate", "duplicate_rate", "late_rate", "violation_rate", "erasure_rate")
+        for name in rates:
             if not 0.0 <= getattr(self, name) <= 0.5:
                 raise ValueError(f"{name} must be between 0 and 0.5")
 
@@ -78,6 +81,7 @@ class SimulationConfig:
             "duplicate_rate": self.duplicate_rate,
             "late_rate": self.late_rate,
             "violation_rate": self.violation_rate,
+            "erasure_rate": self.erasure_rate,
             "chunk_people": self.chunk_people,
         }
 

@@ -83,6 +83,7 @@ class ChunkRun:
             day_start(config.end),
             config.seed,
             config.violation_rate,
+            config.erasure_rate,
         )
         self.noise = Random(f"connect360:noise:{config.seed}:{task.part}")
         self.writer = LandingWriter(config.landing_dir, task.part)
@@ -133,15 +134,17 @@ class ChunkRun:
                 self._violation("price_mismatch", emission, None, detail)
 
     def _land_person(self, person: Person, outcome: Outcome) -> None:
-        breached = {breach.send_id for breach in outcome.breaches}
-        sends = {}
+        breached = {breach.record_key for breach in outcome.breaches}
+        records = {}
         for emission in outcome.emissions:
             key = emission.record_key
-            if emission.spec.name == "marketing/sends":
-                sends[key] = emission
+            if key in breached:
+                records[key] = emission
             self._land(emission, protect=key in breached)
         for breach in outcome.breaches:
-            self._violation(breach.rule, sends[breach.send_id], person.person_id, breach.detail)
+            self._violation(
+                breach.rule, records[breach.record_key], person.person_id, breach.detail
+            )
         self._person_row(person, outcome)
         moments = self.sinks["moments"]
         for moment in person_moments(outcome.emissions, outcome.moment_outcomes):

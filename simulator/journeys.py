@@ -77,6 +77,7 @@ from simulator.records.segment import (
 from simulator.records.support import Chat, Ticket, chat_id, intercom_conversation, zendesk_ticket
 from simulator.rules import (
     CONSENT_PURPOSE,
+    ERASURE_GRACE_DAYS,
     Breach,
     ConsentFact,
     FullPricePurchase,
@@ -156,6 +157,7 @@ class World:
     t1: float
     salt: int
     violation_rate: float
+    erasure_rate: float
 
     def day_index(self, ts: float) -> int:
         return int((ts - self.t0) // DAY)
@@ -202,6 +204,10 @@ class Journey:
         self.ip = self._ip()
         self.contact_id = hex_id(rng, 24)
         self.requester_id = 400_000_000_000 + scramble(person.index, world.salt + 5, 36)
+        # Injected breaches of records (not of sends) draw from their own stream, so a person
+        # without one is simulated exactly as before.
+        self.breach_rng = Random(f"connect360:breach:{world.salt}:{person.person_id}")
+        self.record_breaches: list[Breach] = []
         self.mood_penalty = 0.0
         self.touched = False
         self.found_value = False
@@ -220,7 +226,7 @@ class Journey:
         if self.rng.random() < self.p.persona.churn * min(1.0, span / (180 * DAY)):
             churn_at = start + (t1 - start) * (0.2 + 0.8 * self.rng.random())
         erase_at = None
-        if self.rng.random() < 0.003:
+        if self.rng.random() < self.w.erasure_rate:
             erase_at = start + (t1 - start) * (0.3 + 0.7 * self.rng.random())
         end = min(t for t in (t1, churn_at, erase_at) if t is not None)
         return start, end, churn_at, erase_at
@@ -327,11 +333,14 @@ class Journey:
         self._periodic_survey()
         if self.churn_at is not None:
             self._churn(self.churn_at)
+        self._address_in_page_path()
         if self.erase_at is not None:
             self._erasure(self.erase_at)
+            self._erasure_not_honoured(self.erase_at)
         self._stage_orders_by_time()
         self._stage_first_touch_by_time()
         breaches = evaluate(self.sends, self.consents, self.full_price, self.p.timezone)
+        breaches += self.record_breaches
         return Outcome(
             self.out,
             self.identifiers,
@@ -1624,6 +1633,73 @@ class Journey:
             if consent_state(self.consents, purpose, at) == "opt_in":
                 subject = "email" if purpose == "marketing_email" else "phone"
                 self._consent(subject, purpose, "opt_out", at + 60, "preference_center")
+
+    # --- injected breaches of personal data ------------------------------------------------
+
+    def _breach_record(self, rule: str, detail: str) -> None:
+        """The record just emitted breaks `rule`."""
+        self.record_breaches.append(Breach(rule, self.out[-1].record_key, detail))
+
+    def _erasure_not_honoured(self, requested_at: float) -> None:
+        """The marketing platform never heard of the erasure: days after the request it still
+        mails a campaign to the subject's address, and reports the delivery."""
+        rng = self.breach_rng
+        campaigns = [c for c in self.w.market.campaigns if c.channel == "email"]
+        if not campaigns or rng.random() >= self.w.violation_rate * 40:
+            return
+        at = requested_at + rng.uniform(ERASURE_GRACE_DAYS + 1, 30) * DAY
+        delivered_at = at + rng.uniform(2, 60)
+        if delivered_at >= self.w.t1:
+            return
+        campaign = rng.choice(campaigns)
+        percent = campaign.discount_percent
+        price = self.w.market.price(self.w.day_index(at), "email", campaign.sku)
+        send = Send(
+            send_id=f"snd_{hex_id(rng, 20)}",
+            campaign_id=campaign.campaign_id,
+            channel="email",
+            purpose="marketing",
+            at=at,
+            email=self.p.email,
+            phone=None,
+            user_id=None,
+            crm_id=None,
+            wording_key=campaign.wording_key,
+            provider_message_id=f"{hex_id(rng, 22)}.filter0001p1",
+            offer_id=campaign.offer_id,
+            sku=campaign.sku,
+            price_quoted=round(price * (100 - percent) / 100, 2),
+            discount_percent=float(percent),
+            discount_code=f"{campaign.campaign_id[4:12]}{percent}" if percent else None,
+        )
+        days = (at - requested_at) / DAY
+        self.emit("marketing/sends", at, marketing_send(send), Stage.MARKETING)
+        self._breach_record("erasure_not_honoured", f"sent {days:.1f} days after the request")
+        delivered = sendgrid_event(rng, send, "delivered", delivered_at)
+        self.emit("email/events", delivered_at, delivered, Stage.MARKETING)
+        self._breach_record("erasure_not_honoured", f"delivered {days:.1f} days after the request")
+
+    def _address_in_page_path(self) -> None:
+        """The shop's email-preferences page puts the visitor's address in its path, as some
+        account and unsubscribe links do: personal data where analytics expects none."""
+        rng = self.breach_rng
+        if self.signed_up is None or rng.random() >= self.w.violation_rate * 3:
+            return
+        since = max(self.start, self.signed_up)
+        if self.end - since < HOUR:
+            return
+        at = since + rng.random() * (self.end - since - HOUR)
+        locale = f"{LANGUAGE[self.p.country]}-{self.p.country}"
+        visit = Visit(
+            "web", self.web_anonymous_id, self.p.user_id, self.p.timezone, locale, self.ip, at,
+            user_agent=user_agent_for(self.p.index),
+        )  # fmt: skip
+        encoded = rng.random() < 0.5
+        address = self.p.email.replace("@", "%40") if encoded else self.p.email
+        view = visit.view(rng, "Email preferences", f"/account/email-preferences/{address}")
+        self.emit("web/events", visit.times[view["messageId"]], view, Stage.ACCOUNT)
+        form = "percent-encoded" if encoded else "plain"
+        self._breach_record("personal_data_in_page_path", f"{form} email address in the path")
 
 
 def _running(experiment: Experiment, world: World, at: float) -> bool:

@@ -17,6 +17,8 @@ QUIET_HOUR_CHANNELS = ("sms", "phone")
 FREQUENCY_CAP = 3
 FREQUENCY_WINDOW_DAYS = 7
 DISCOUNT_WINDOW_DAYS = 14
+#: Source systems have this long after an erasure request to stop processing the subject.
+ERASURE_GRACE_DAYS = 3
 RULE_PARAMETERS: dict[str, object] = {
     "send_without_opt_in": "a marketing send whose latest consent event for the channel's purpose "
     "(email→marketing_email, sms→marketing_sms, phone→phone_outreach) at send time is not opt_in",
@@ -32,6 +34,13 @@ RULE_PARAMETERS: dict[str, object] = {
     },
     "discount_after_full_price": {"window_days": DISCOUNT_WINDOW_DAYS, "per": "product (sku)"},
     "price_mismatch": "a channel's daily list price differs from the web list price",
+    "erasure_not_honoured": {
+        "grace_days": ERASURE_GRACE_DAYS,
+        "what": "a record about an erased subject that occurred later than grace_days after the "
+        "erasure request: a source system kept processing the subject (each such record)",
+    },
+    "personal_data_in_page_path": "a web page view whose path holds the visitor's email "
+    "address, plain or percent-encoded (the record that carries it)",
 }
 
 
@@ -65,8 +74,11 @@ class ConsentFact:
 
 @dataclass(frozen=True)
 class Breach:
+    """One injected violation: the rule and the record that breaks it (a send's id, or the
+    key of any other record)."""
+
     rule: str
-    send_id: str
+    record_key: str
     detail: str
 
 

@@ -1,7 +1,8 @@
 """The consent rules on hand-made records, through dbt and the Great Expectations suite: every
 rule both ways, at its edges (a send one second after an opt-out, an opt-in that arrives after the
 send, a call at 20:59 and at 21:00 local time, the fourth send in a cap window, a discount on the
-13th and the 14th day after a full-price purchase)."""
+13th and the 14th day after a full-price purchase, a send to an erased address at the end of the
+grace period and one second after it)."""
 
 import shutil
 from collections.abc import Iterator
@@ -84,9 +85,30 @@ def web_visit(person: dict, at: str, time_zone: str) -> tuple:
     return ("web__events", "msg-" + person["user_id"], at, payload)
 
 
+def page_view(message_id: str, person: dict, at: str, path: str, campaign: str) -> tuple:
+    payload = segment(
+        "page", "anon-" + person["user_id"], person["user_id"], name="Email preferences",
+        messageId=message_id, timestamp=at,
+        context={"page": {"path": path, "url": "https://shop.example.com" + path},
+                 "campaign": {"name": campaign, "source": "newsletter", "medium": "email"}},
+    )  # fmt: skip
+    return ("web__events", message_id, at, payload)
+
+
 RECORDS = [
     # Ana lives in Los Angeles (UTC-7 in June) and opted in to email and SMS on 1 June.
     web_visit(ANA, "2026-06-01T09:00:00Z", "America/Los_Angeles"),
+    # The shop's preference page put Ana's address in its path once (percent-encoded), and a
+    # campaign tool her phone number in a campaign tag; an ordinary page view carries neither.
+    page_view(
+        "pv-path",
+        ANA,
+        "2026-06-04T09:00:00Z",
+        "/account/email-preferences/" + ANA["email"].replace("@", "%40"),
+        "summer",
+    ),
+    page_view("pv-tag", ANA, "2026-06-05T09:00:00Z", "/account", "summer-" + ANA["phone"]),
+    page_view("pv-clean", ANA, "2026-06-06T09:00:00Z", "/account/email-preferences", "summer"),
     consent("ce-a1", ANA, "email", "marketing_email", "opt_in", "2026-06-01T10:00:00Z"),
     consent("ce-a2", ANA, "phone", "marketing_sms", "opt_in", "2026-06-01T10:00:00Z"),
     # Consent at the very second of the send counts; one second after an opt-out does not.
@@ -121,7 +143,13 @@ RECORDS = [
     web_visit(DEE, "2026-06-02T09:00:00Z", "America/New_York"),
     consent("ce-d1", DEE, "email", "marketing_email", "opt_in", "2026-06-02T09:05:00Z"),
     erasure_request("er-dee", DEE, "2026-06-25T10:00:00Z"),
+    # The email platform was not told: it mails Dee at the end of the 3-day grace period
+    # (allowed) and one second later (the erasure was not honoured at that source).
+    send("s-dee-grace-end", DEE, "email", "2026-06-28T10:00:00Z"),
+    send("s-dee-after-grace", DEE, "email", "2026-06-28T10:00:01Z"),
 ]
+#: Sends the warehouse suppresses, because their customer was erased.
+ERASED_SENDS = {"s-dee-grace-end", "s-dee-after-grace"}
 
 EXPECTED_VIOLATIONS = {
     "send_without_opt_in": {"s-after-opt-out", "s-sms-before-opt-in"},
@@ -139,7 +167,7 @@ def validated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Wareho
         warehouse = Warehouse(work / "warehouse.duckdb")
         for stream, key, at, payload in RECORDS:
             warehouse.add(stream, key, at, payload)
-        warehouse.build("+marketing_send_compliance +identity_erasure_register")
+        warehouse.build("+marketing_send_compliance +identity_erasure_register +touchpoints")
         yield warehouse, work
 
 
@@ -192,7 +220,8 @@ def test_a_validated_day_is_not_validated_again(validated) -> None:
         second = run_suite(context, connection, suite, ledger)
     finally:
         connection.close()
-    assert first.rows == len([record for record in RECORDS if record[0] == "marketing__sends"])
+    sends = [key for stream, key, _, _ in RECORDS if stream == "marketing__sends"]
+    assert first.rows == len(set(sends) - ERASED_SENDS)
     assert second.batches == [] and second.success
 
 
@@ -212,14 +241,21 @@ def _leaky_copy(warehouse: Warehouse, tmp_path: Path, sql: str) -> Path:
     return copy
 
 
-def test_erasure_passes_when_the_subject_is_gone_and_fails_on_a_leak(validated, tmp_path):
+def test_erasure_catches_a_late_source_and_a_leak_downstream(validated, tmp_path):
     warehouse, _ = validated
     erased = warehouse.query(
         "select erased_customer_id from identity.identity_erasure_register "
         "where request_id = 'er-dee' and status = 'erased'"
     )
     assert len(erased) == 1
-    assert _candidates(warehouse.path, "erasure", tmp_path / "clean") == (True, [])
+    # As built, Dee is gone downstream; of the two sends after her request, only the one a
+    # second past the grace period breaks a rule.
+    assert _candidates(warehouse.path, "erasure", tmp_path / "as-built") == (True, [])
+    passed, failing = _candidates(warehouse.path, "erasure_at_source", tmp_path / "at-source")
+    assert not passed
+    assert [(row["request_id"], row["source_stream"], row["record_id"]) for row in failing] == [
+        ("er-dee", "marketing__sends", "marketing__sends:s-dee-after-grace")
+    ]
     leaky = _leaky_copy(
         warehouse,
         tmp_path,
@@ -229,6 +265,29 @@ def test_erasure_passes_when_the_subject_is_gone_and_fails_on_a_leak(validated, 
     assert not passed
     assert [row["found_in"] for row in failing] == ["marts.consent_ledger.customer_id"]
     assert failing[0]["request_id"] == "er-dee"
+
+
+def test_personal_data_in_free_text_is_redacted_and_its_records_named(validated, tmp_path):
+    warehouse, _ = validated
+    paths = dict(
+        warehouse.query(
+            "select event_id, page_path || ' ' || campaign_name from staging.stg_web__events "
+            "where event_id like 'pv-%'"
+        )
+    )
+    assert paths == {
+        "pv-path": "/account/email-preferences/[redacted email] summer",
+        "pv-tag": "/account summer-[redacted phone]",
+        "pv-clean": "/account/email-preferences summer",
+    }
+    passed, failing = _candidates(warehouse.path, "personal_data_at_source", tmp_path / "src")
+    assert not passed
+    assert {(row["source_record_key"], row["found_in"]) for row in failing} == {
+        ("pv-path", "message"),
+        ("pv-tag", "campaign"),
+    }
+    # Nothing reached a mart in the clear.
+    assert _candidates(warehouse.path, "personal_data", tmp_path / "marts") == (True, [])
 
 
 def test_personal_data_passes_on_keys_and_fails_on_an_email_or_phone_in_a_mart(validated, tmp_path):
@@ -297,7 +356,7 @@ def test_a_clean_run_passes_and_publishes_the_activation_marts(tmp_path, monkeyp
     for stream, key, at, payload in RECORDS:
         if stream != "marketing__sends" or key in compliant:
             warehouse.add(stream, key, at, payload)
-    warehouse.build("+marketing_send_compliance")
+    warehouse.build("+marketing_send_compliance +identity_erasure_register")
     result = _materialize_guarded(warehouse, tmp_path)
     evaluations = {check.check_name: check for check in result.get_asset_check_evaluations()}
     assert evaluations["consent_rules"].passed
@@ -321,7 +380,8 @@ def test_the_governance_summary_reports_rules_erasures_and_the_inventory(validat
     # Violations by rule, as the suite counted them.
     for rule, send_ids in EXPECTED_VIOLATIONS.items():
         assert f'<td>{rule}</td><td class="number">{len(send_ids)}</td>' in page
-    assert '<td>erased</td><td class="number">1</td>' in page
+    # Dee's request was erased, and a source kept mailing her after the grace period.
+    assert '<td>erased</td><td class="number">1</td><td class="number">1</td>' in page
     # The inventory lists the restricted schema's clear columns; no mart holds any.
     assert "personal data (clear)" in page and "(0 of them in marts" in page
     for person in (ANA, BEN, CY, DEE):

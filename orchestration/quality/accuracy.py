@@ -1,11 +1,21 @@
-"""The consent suite against the simulator's truth: is every injected violation caught by its rule?
+"""The quality suites against the simulator's truth: is every injected violation caught by its rule?
 
-``python -m orchestration.quality.accuracy --warehouse W --truth T`` runs the ``consent_rules``
-suite on every landing day of W (in a scratch quality folder) and compares the sends each rule
-failed with the truth's violations of that rule. For each rule it prints the violations in the
-truth, those caught, those missed and the sends flagged that the truth does not list, with the
-reason where the warehouse can tell it (the send's consent record was quarantined on arrival, or
-the customer's time zone is unknown).
+``python -m orchestration.quality.accuracy --warehouse W --truth T`` runs the ``consent_rules``,
+``erasure_at_source`` and ``personal_data_at_source`` suites on every day of W (in a scratch
+quality folder) and compares the records each rule failed with the truth's violations of that
+rule, record by record:
+
+- the four consent rules, by send;
+- ``erasure_not_honoured``: records about an erased subject that a source sent after the grace
+  period;
+- ``personal_data_in_page_path``: web page views whose path held the visitor's email address
+  (redacted in staging; the rule lists the record).
+
+For each rule it prints the violations in the truth, those caught, those missed and the records
+flagged that the truth does not list, with the reason where the warehouse can tell it (the record
+reached no mart or resolved to no erased subject, or the customer's time zone is unknown), and
+the consent records quarantined on arrival (the sends they would have allowed show as sent
+without an opt-in).
 """
 
 from __future__ import annotations
@@ -21,39 +31,67 @@ from orchestration.quality.runner import validate_warehouse
 from orchestration.quality.suites import suite_named
 from orchestration.settings import Settings
 
+CONSENT_RULES = suite_named("consent_rules").rules
+RULES = (*CONSENT_RULES, "erasure_not_honoured", "personal_data_in_page_path")
 
-def flagged_sends(warehouse: Path) -> dict[str, set[str]]:
-    """The send ids each consent rule failed, over every landing day."""
-    suite = suite_named("consent_rules")
+
+def _unexpected_rows(warehouse: Path, suite_name: str) -> dict[str, list[dict]]:
+    """Per rule of the suite: the index rows it failed, over every batch."""
+    suite = suite_named(suite_name)
     with tempfile.TemporaryDirectory() as scratch:
         context, outcome = validate_warehouse(warehouse, suite, Path(scratch))
-        flagged: dict[str, set[str]] = defaultdict(set)
+        failed: dict[str, list[dict]] = defaultdict(list)
         for key in outcome.result_keys:
             result = context.validation_results_store.get(key)
             for rule, expectation in zip(suite.rules, result.results, strict=True):
-                for row in (expectation.result or {}).get("unexpected_index_list") or []:
-                    flagged[rule].add(row["send_id"])
+                failed[rule] += (expectation.result or {}).get("unexpected_index_list") or []
+    return failed
+
+
+def flagged_records(warehouse: Path) -> dict[str, set[str]]:
+    """The records each rule failed, as ``stream:key``."""
+    flagged: dict[str, set[str]] = defaultdict(set)
+    for rule, rows in _unexpected_rows(warehouse, "consent_rules").items():
+        flagged[rule] |= {f"marketing__sends:{row['send_id']}" for row in rows}
+    flagged["erasure_not_honoured"] = {
+        row["record_id"]
+        for row in _unexpected_rows(warehouse, "erasure_at_source")["erasure_not_honoured"]
+    }
+    flagged["personal_data_in_page_path"] = {
+        f"{row['source_stream']}:{row['source_record_key']}"
+        for row in _unexpected_rows(warehouse, "personal_data_at_source")["pii_in_free_text"]
+    }
     return flagged
 
 
 def compare(warehouse: Path, truth: Path) -> list[dict[str, object]]:
-    flagged = flagged_sends(warehouse)
+    flagged = flagged_records(warehouse)
     connection = duckdb.connect(str(warehouse), read_only=True)
     try:
         truth_rows = connection.execute(
-            f"select rule, record_key from '{truth}/violations.parquet' where entity = 'sends'"
+            "select rule, channel || '__' || entity || ':' || record_key "
+            f"from '{truth}/violations.parquet'"
         ).fetchall()
         unknown_zone = {
-            row[0]
+            f"marketing__sends:{row[0]}"
             for row in connection.execute(
                 "select send_id from marts.marketing_send_compliance "
                 "where channel_has_quiet_hours and time_zone_source = 'unknown'"
             ).fetchall()
         }
-        in_mart = {
+        in_marts = {
+            f"{row[0]}:{row[1]}"
+            for row in connection.execute(
+                "select 'marketing__sends', send_id from marts.marketing_send_compliance "
+                "union all select source_stream, source_record_key from marts.touchpoints"
+            ).fetchall()
+        }
+        erased_records = {
             row[0]
             for row in connection.execute(
-                "select send_id from marts.marketing_send_compliance"
+                "select occurrences.record_id from identity.int_identity__occurrences "
+                "as occurrences inner join identity.identity_erasure_suppressions as suppressed "
+                "on occurrences.hub_node_id = suppressed.node_id"
             ).fetchall()
         }
         quarantined_consent = connection.execute(
@@ -62,21 +100,24 @@ def compare(warehouse: Path, truth: Path) -> list[dict[str, object]]:
     finally:
         connection.close()
     expected: dict[str, set[str]] = defaultdict(set)
-    for rule, send_id in truth_rows:
-        expected[rule].add(send_id)
+    for rule, record in truth_rows:
+        expected[rule].add(record)
     report = []
-    for rule in suite_named("consent_rules").rules:
-        truth_sends, found = expected[rule], flagged[rule]
-        missed = truth_sends - found
+    for rule in RULES:
+        truth_records, found = expected[rule], flagged[rule]
+        missed = truth_records - found
+        # What the warehouse cannot judge: an erasure rule's record that resolved to no erased
+        # subject; any other rule's record that reached no mart.
+        judged = erased_records if rule == "erasure_not_honoured" else in_marts
         report.append(
             {
                 "rule": rule,
-                "in_truth": len(truth_sends),
-                "caught": len(truth_sends & found),
+                "in_truth": len(truth_records),
+                "caught": len(truth_records & found),
                 "missed": len(missed),
-                "missed_unattributed_send": len(missed - in_mart),
+                "missed_unattributed": len(missed - judged),
                 "missed_unknown_time_zone": len(missed & unknown_zone),
-                "flagged_not_in_truth": len(found - truth_sends),
+                "flagged_not_in_truth": len(found - truth_records),
                 "quarantined_consent_records": quarantined_consent,
             }
         )
@@ -97,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     for row in rows:
         print(
             f"{row['rule']:<28}{row['in_truth']:>7}{row['caught']:>8}{row['missed']:>8}"
-            f"{row['missed_unattributed_send']:>10}{row['missed_unknown_time_zone']:>10}"
+            f"{row['missed_unattributed']:>10}{row['missed_unknown_time_zone']:>10}"
             f"{row['flagged_not_in_truth']:>7}"
         )
     print(

@@ -16,7 +16,14 @@ from typing import Any
 
 import duckdb
 
-from orchestration.quality.suites import SUITES, dbt_manifest, personal_data_columns
+from orchestration.quality.suites import (
+    ERASED_REQUESTS,
+    ERASURE_ARRIVALS,
+    SUITES,
+    dbt_manifest,
+    parameters,
+    personal_data_columns,
+)
 
 SUMMARY_FILE = "governance.html"
 
@@ -123,12 +130,19 @@ def violation_totals(rows: list[list[object]]) -> list[list[object]]:
 
 
 def erasures(connection: duckdb.DuckDBPyConnection) -> list[list[object]]:
+    """Requests by status; of the erased, those whose subject a source kept sending records
+    about after the grace period (the erasure was not honoured there)."""
     if not _exists(connection, "identity", "identity_erasure_register"):
         return []
+    grace = parameters()["erasure_grace_seconds"]
     return [
-        [status, count]
-        for status, count in connection.execute(
-            "select status, count(*) from identity.identity_erasure_register "
+        [status, count, not_honoured]
+        for status, count, not_honoured in connection.execute(
+            f"with {ERASED_REQUESTS}, late as (select distinct request_id "
+            f"from ({ERASURE_ARRIVALS}) as arrivals where seconds_after_request > {grace}) "
+            "select status, count(*), count(late.request_id) "
+            "from identity.identity_erasure_register as register "
+            "left join late on register.request_id = late.request_id "
             "group by status order by status"
         ).fetchall()
     ]
@@ -173,7 +187,10 @@ def write_summary(connection: duckdb.DuckDBPyConnection, context: Any, directory
             ["validated at (UTC)", "suite", "landing days", "status", "failures by rule"], batches
         ),
         "<h2>Erasure requests</h2>",
-        _table(["status", "requests"], erasures(connection)),
+        _table(
+            ["status", "requests", "of them, a source kept sending after the grace period"],
+            erasures(connection),
+        ),
         "<h2>Personal-data inventory (dbt column tags)</h2>",
         f"<p>{len(clear)} columns hold personal data in the clear ({len(in_marts)} of them in "
         f"marts, which must be none); {len(inventory) - len(clear)} hold pseudonymous keys.</p>",

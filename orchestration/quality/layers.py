@@ -3,7 +3,7 @@
 Every layer is judged on a small SQL-computed set, never on a whole large table:
 
 - raw: one row per stream and landing day (the load audit, the day's quarantine reasons, and
-  the day's loaded rows checked again against the stream's contract);
+  a sample of the day's loaded rows checked again against the stream's contract);
 - staging: one row per model column that carries a key, an accepted-values list or an
   identifier format, with the count of rows breaking it;
 - unified customer: the customers that break a rule (a second row, an oversized cluster, an id
@@ -57,6 +57,9 @@ PSEUDONYMIZED_TYPES = ("email", "phone", "social_handle")
 COUNTRY_CODE_FORMAT = "^[A-Z]{2}$"
 CURRENCY_FORMAT = "^[A-Z]{3}$"
 _PERIOD_DAYS = {"minute": 1 / 1440, "hour": 1 / 24, "day": 1}
+#: DuckDB's ``hash`` is a UBIGINT: the largest value, and how many values there are.
+_HASH_MAX = "18446744073709551615::ubigint"
+_HASH_RANGE = "18446744073709551616.0"
 
 
 def quality_rules() -> Mapping[str, Mapping[str, object]]:
@@ -82,10 +85,28 @@ def _freshness_days(manifest: dict) -> dict[str, float]:
     return limits
 
 
-def _contract_breaks_sql(contract: Contract, days: Sequence[str], sample_rows: int) -> str:
-    """Per landing day: loaded rows that break the stream's contract as it stands now, among
-    up to ``sample_rows`` rows of the day (a fixed pseudo-random choice by record key): the
-    loader checked every row on arrival, so this looks for drift, not for single records."""
+def _sample_thresholds_sql(days: Sequence[str], sample_rows: int) -> str:
+    """Per stream and landing day of ``days``, from the ``audit`` relation (the day's latest
+    load): the largest row hash in the contract sample, set so that about ``sample_rows`` of
+    the day's loaded rows hash at or under it; a day of ``sample_rows`` rows or fewer is
+    sampled whole."""
+    return (
+        "select stream, _partition_date, "
+        f"case when loaded > {sample_rows} "
+        f"then cast({sample_rows} / loaded * {_HASH_RANGE} as ubigint) "
+        f"else {_HASH_MAX} end as sample_hash_max "
+        f"from audit where _partition_date in ({_days_list(days)})"
+    )
+
+
+def _contract_breaks_sql(contract: Contract, days: Sequence[str], thresholds: str) -> str:
+    """Per landing day: loaded rows that break the stream's contract as it stands now, among a
+    sample of the day's rows. A row is in the sample when the hash of its key and file position
+    is at most the day's ``sample_hash_max`` in ``thresholds`` (a fixed pseudo-random choice;
+    about ``contract_sample_rows`` rows a day, more or fewer by chance, and every row of a
+    smaller day). Rows are kept or dropped as they are read and only kept rows are parsed, so
+    the check is one pass over the days' rows, holding none of them. The loader checked every
+    row on arrival, so this looks for drift, not for single records."""
     paths = Paths()
     checks = record_checks(paths, contract.schema)
     broken = " or ".join(
@@ -97,12 +118,16 @@ def _contract_breaks_sql(contract: Contract, days: Sequence[str], sample_rows: i
         f"select {literal(contract.stream)} as stream, _partition_date, "
         f"count(*) filter (where {broken}) as rows_breaking_contract "
         f"from (select _partition_date, record_key, occurred_at{extracted} from ("
-        f"select _partition_date, record_key, occurred_at, payload "
-        f"from raw.{quoted(contract.stream)} "
-        f"where _partition_date in ({_days_list(days)}) "
-        "qualify row_number() over (partition by _partition_date "
-        f"order by hash(record_key, _source_file, _source_line)) <= {sample_rows}"
-        ") as sampled) as loaded group by all"
+        "select loaded._partition_date, loaded.record_key, loaded.occurred_at, loaded.payload "
+        f"from raw.{quoted(contract.stream)} as loaded "
+        f"where loaded._partition_date in ({_days_list(days)}) "
+        # A filter, not a join condition: joined, DuckDB moved the payload parsing into every
+        # check and parsed each document dozens of times, on gigabytes of memory.
+        "and hash(loaded.record_key, loaded._source_file, loaded._source_line) <= ("
+        f"select thresholds.sample_hash_max from {thresholds} as thresholds "
+        f"where thresholds.stream = {literal(contract.stream)} "
+        "and thresholds._partition_date = loaded._partition_date)"
+        ") as sampled) as checked group by all"
     )
 
 
@@ -140,7 +165,11 @@ def raw_landing_sql(connection: duckdb.DuckDBPyConnection, days: Sequence[str]) 
         for stream in streams
     )
     sample = int(rules["contract_sample_rows"])  # type: ignore[call-overload]
-    breaks = [_contract_breaks_sql(contracts[s], days, sample) for s in streams if s in raw_tables]
+    breaks = [
+        _contract_breaks_sql(contracts[s], days, "sample_thresholds")
+        for s in streams
+        if s in raw_tables
+    ]
     min_lines = rules["min_lines_for_rates"]
     duplicates = [_duplicates_sql(s, days) for s in streams if s in quarantine_tables]
     empty = (
@@ -171,6 +200,7 @@ def raw_landing_sql(connection: duckdb.DuckDBPyConnection, days: Sequence[str]) 
             )
         ),
         limits (stream, freshness_limit_days, schema_matches) as (values {limits}),
+        sample_thresholds as ({_sample_thresholds_sql(days, sample)}),
         breaks as ({" union all ".join(breaks) or empty.format("rows_breaking_contract")}),
         duplicates as ({" union all ".join(duplicates) or empty.format("duplicates")})
         select

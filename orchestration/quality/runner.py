@@ -35,8 +35,10 @@ from orchestration.settings import REPO_ROOT
 QUALITY_DIR_VARIABLE = "CONNECT360_QUALITY_DIR"
 DATASOURCE = "warehouse"
 BATCH_DEFINITION = "whole_batch"
-#: Failing keys kept per expectation in the check's metadata (the Data Docs list them all).
+#: Failing keys kept per expectation in the check's metadata (the results keep them all).
 SAMPLE_KEYS = 20
+#: Distinct failing values each expectation's Data Docs page lists.
+DOCS_FAILING_VALUES = 500
 
 
 def quality_dir() -> Path:
@@ -213,6 +215,9 @@ def run_suite(
     result_format = {
         "result_format": "COMPLETE",
         "unexpected_index_column_names": list(suite.index_columns),
+        # The Data Docs show this many distinct failing values, each with up to 10 of its rows'
+        # keys; a rule that names records one by one checks a column unique per record.
+        "partial_unexpected_count": DOCS_FAILING_VALUES,
     }
     shared = {} if shared is None else shared
     for label, frame, fingerprints in _frames(connection, suite, ledger, shared):

@@ -98,6 +98,7 @@ def parameters() -> dict[str, object]:
         "quiet_hours_first_allowed_second": _duration_seconds(quiet["end"]),
         "quiet_hours_last_allowed_second": _duration_seconds(quiet["start"]) - 1,
         "discount_window_seconds": rules["discount_after_full_price"]["window_days"] * 86_400,
+        "erasure_grace_seconds": rules["erasure"]["grace_days"] * 86_400,
         "raw_min_volume_ratio": raw["volume_ratio"]["min"],
         "raw_max_volume_ratio": raw["volume_ratio"]["max"],
         "raw_max_duplicate_rate": raw["max_duplicate_rate"],
@@ -161,6 +162,18 @@ def _erasure() -> list[gx.expectations.Expectation]:
     ]
 
 
+def _erasure_at_source() -> list[gx.expectations.Expectation]:
+    return [
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="seconds_after_request",
+            max_value={"$PARAMETER": "erasure_grace_seconds"},
+            description="erasure_not_honoured: no source sends a record about an erased subject "
+            "that occurred more than the grace period after the request (the source kept "
+            "processing the subject; the warehouse suppresses the record)",
+        ),
+    ]
+
+
 def _personal_data() -> list[gx.expectations.Expectation]:
     return [
         gx.expectations.ExpectColumnValuesToBeInSet(
@@ -173,6 +186,17 @@ def _personal_data() -> list[gx.expectations.Expectation]:
             min_value=0,
             max_value=0,
             description="pii_value: no mart value looks like an email address or a phone number",
+        ),
+    ]
+
+
+def _personal_data_at_source() -> list[gx.expectations.Expectation]:
+    return [
+        gx.expectations.ExpectColumnValuesToBeNull(
+            column="record_with_personal_data",
+            description="pii_in_free_text: no source record carries an email address or phone "
+            "number in a field meant for none (a page path, URL, screen name or campaign tag); "
+            "staging redacts what it finds, and this lists the records",
         ),
     ]
 
@@ -318,8 +342,30 @@ def _mart_ranges() -> list[gx.expectations.Expectation]:
 DOWNSTREAM_SCHEMAS = ("marts", "journeys", "commerce", "sentiment")
 #: An email address anywhere in a value; a phone number as the whole value (E.164, or a
 #: national number written with separators).
-EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+(@|%40)[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 PHONE_PATTERN = r"^(\+[1-9][0-9]{7,14}|\(?[0-9]{3}\)?[ .-][0-9]{3}[ .-][0-9]{4})$"
+
+
+#: Every erasure request that removed a customer: the `erased` common table expression.
+ERASED_REQUESTS = (
+    "erased as (select request_id, subject_key, erased_customer_id, received_at "
+    "from identity.identity_erasure_register where status = 'erased')"
+)
+#: Per record about an erased subject that occurred after the request (a repeated request
+#: aside): how long after. Reads ``erased``.
+ERASURE_ARRIVALS = (
+    "select erased.request_id, erased.subject_key, occurrences.source_stream, "
+    "occurrences.record_id, occurrences.occurred_at, "
+    "date_diff('second', erased.received_at, occurrences.occurred_at) "
+    "as seconds_after_request "
+    "from erased "
+    "inner join identity.identity_erasure_suppressions as suppressed "
+    "on suppressed.customer_id = erased.erased_customer_id "
+    "inner join identity.int_identity__occurrences as occurrences "
+    "on occurrences.hub_node_id = suppressed.node_id and occurrences.is_hub "
+    "where occurrences.occurred_at > erased.received_at "
+    "and occurrences.source_stream <> 'consent__erasure_requests'"
+)
 
 
 def erasure_sql(connection: duckdb.DuckDBPyConnection) -> str:
@@ -339,16 +385,35 @@ def erasure_sql(connection: duckdb.DuckDBPyConnection) -> str:
             f"left join {quoted(schema)}.{quoted(table)} as found "
             f"on found.{quoted(column)} = erased.{target} group by all"
         )
-    erased = (
-        "erased as (select request_id, subject_key, erased_customer_id "
-        "from identity.identity_erasure_register where status = 'erased')"
-    )
     if not checks:
         return (
-            f"with {erased} select request_id, subject_key, 'nowhere' as found_in, "
+            f"with {ERASED_REQUESTS} select request_id, subject_key, 'nowhere' as found_in, "
             "0 as rows_found from erased"
         )
-    return f"with {erased} " + " union all ".join(checks)
+    return f"with {ERASED_REQUESTS} " + " union all ".join(checks)
+
+
+#: The day a record about an erased subject occurred stands for its landing day: a record
+#: validated once is not validated again, so a late source blocks one run, not every run.
+ERASURE_AT_SOURCE_SQL = f"""
+    with {ERASED_REQUESTS}
+    select
+        request_id, subject_key, source_stream, record_id, seconds_after_request,
+        cast(occurred_at as date) as _partition_date
+    from ({ERASURE_ARRIVALS}) as arrivals
+"""
+
+#: Touchpoints whose source record had personal data redacted from a free-text field (the
+#: marker of macros/redact_personal_data.sql), by the day the record occurred.
+PERSONAL_DATA_AT_SOURCE_SQL = """
+    select
+        touchpoint_id, source_stream, source_record_key, customer_id,
+        case when message like '%[redacted %' then 'message' else 'campaign' end as found_in,
+        source_stream || ':' || source_record_key as record_with_personal_data,
+        cast(occurred_at as date) as _partition_date
+    from marts.touchpoints
+    where message like '%[redacted %' or campaign like '%[redacted %'
+"""
 
 
 def personal_data_columns(manifest: dict) -> list[tuple[str, str, str, str]]:
@@ -441,7 +506,9 @@ SUITES: tuple[Suite, ...] = (
     Suite(
         name="erasure",
         description="Erased subjects appear nowhere downstream: no table after identity "
-        "resolution holds an erased customer's id or the subject's pseudonymous key.",
+        "resolution holds an erased customer's id or the subject's pseudonymous key; and "
+        "their sources honour the erasure: no record about the subject occurred later than "
+        "the grace period after the request.",
         table="identity.identity_erasure_register",
         asset_key=("identity", "identity_erasure_register"),
         severity="error",
@@ -450,6 +517,20 @@ SUITES: tuple[Suite, ...] = (
         index_columns=("request_id", "subject_key", "found_in"),
         expectations=_erasure,
         rules=("erasure",),
+    ),
+    Suite(
+        name="erasure_at_source",
+        description="Sources honour erasures: no record about an erased subject occurred "
+        "later than the grace period after the request. Validated by the day each record "
+        "occurred, so a late source fails the run that first sees it.",
+        table="identity.identity_erasure_register",
+        asset_key=("identity", "identity_erasure_register"),
+        severity="error",
+        sql=ERASURE_AT_SOURCE_SQL,
+        mode="by_landing_day",
+        index_columns=("request_id", "subject_key", "source_stream", "record_id"),
+        expectations=_erasure_at_source,
+        rules=("erasure_not_honoured",),
     ),
     Suite(
         name="personal_data",
@@ -463,6 +544,20 @@ SUITES: tuple[Suite, ...] = (
         index_columns=("column_ref",),
         expectations=_personal_data,
         rules=("pii_column", "pii_value"),
+    ),
+    Suite(
+        name="personal_data_at_source",
+        description="Sources keep personal data out of free text: no touchpoint's source "
+        "record had an email address or phone number redacted from a page path, URL, screen "
+        "name or campaign tag. Validated by the day each record occurred.",
+        table="marts.customers",
+        asset_key=("marts", "customers"),
+        severity="error",
+        sql=PERSONAL_DATA_AT_SOURCE_SQL,
+        mode="by_landing_day",
+        index_columns=("touchpoint_id", "source_stream", "source_record_key", "found_in"),
+        expectations=_personal_data_at_source,
+        rules=("pii_in_free_text",),
     ),
     Suite(
         name="raw_landing",

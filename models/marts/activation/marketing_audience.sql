@@ -3,14 +3,23 @@
     in the warehouse: the consent state for the channel's purpose, the sends already in the
     channel's frequency-cap window and whether one more is allowed.
 
-    An activation mart: Dagster builds it only after the consent checks on
-    `marketing_send_compliance` pass, so it is never published from a run whose sends broke a
-    consent rule (see docs/governance.md).
+    An activation mart: Dagster builds it only after the blocking checks upstream pass (the
+    consent rules on `marketing_send_compliance`, personal data on `customers`, erasure on
+    `identity_erasure_register`), so it is never published from a run whose sends broke a
+    consent rule, whose marts hold personal data or whose erasures a source did not honour (see
+    docs/governance.md). A customer an erasure request removed is never in it, even if a
+    customer id were reused.
 -#}
 with
 
 ledger as (
     select * from {{ ref('consent_ledger') }}
+),
+
+erased as (
+    select erased_customer_id as customer_id
+    from {{ ref('identity_erasure_register') }}
+    where status = 'erased'
 ),
 
 compliance as (
@@ -74,6 +83,8 @@ final as (
         on
             current_consent.customer_id = recent_sends.customer_id
             and channels.channel = recent_sends.channel
+    left join erased on current_consent.customer_id = erased.customer_id
+    where erased.customer_id is null
 )
 
 select * from final

@@ -58,7 +58,7 @@ final as (
             when '7' then 'policy'
         end as failure_category,
         -- Query strings and fragments of clicked links can carry personal data: cut them off.
-        regexp_replace(url, '[?#].*$', '') as clicked_url,
+        {{ redact_personal_data("regexp_replace(url, '[?#].*$', '')") }} as clicked_url,
         occurred_at,
         _partition_date,
         _loaded_at,

@@ -39,10 +39,12 @@ final as (
         previous_id,
         {{ pseudonymize(normalize_email('trait_email'), 'email') }} as email_key,
         {{ pseudonymize(normalize_phone('trait_phone', phone_region), 'phone') }} as phone_key,
-        page_path,
-        -- Query strings and fragments can carry personal data: keep scheme, host and path only.
-        regexp_replace(page_url, '[?#].*$', '') as page_url,
-        regexp_replace(nullif(referrer_url, ''), '[?#].*$', '') as referrer_url,
+        -- Query strings and fragments can carry personal data: keep scheme, host and path
+        -- only. A path can carry an address too (an account page's): it is redacted.
+        {{ redact_personal_data('page_path') }} as page_path,
+        {{ redact_personal_data("regexp_replace(page_url, '[?#].*$', '')") }} as page_url,
+        {{ redact_personal_data("regexp_replace(nullif(referrer_url, ''), '[?#].*$', '')") }}
+            as referrer_url,
         campaign_source,
         campaign_medium,
         campaign_name,
