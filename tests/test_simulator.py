@@ -19,7 +19,7 @@ from orchestration.ingestion.contracts import Contract, load_contracts
 from simulator import OutputNotEmptyError, SimulationConfig, simulate
 from simulator.catalog import ENTITY_SPECS, EXPERIMENTS, JUNK_EMAILS, JUNK_PHONES
 from simulator.cli import main
-from simulator.rules import FREQUENCY_CAP, in_quiet_hours
+from simulator.rules import ERASURE_GRACE_DAYS, FREQUENCY_CAP, in_quiet_hours
 
 REPO = Path(__file__).resolve().parents[1]
 START = date(2026, 1, 1)
@@ -267,13 +267,13 @@ def test_each_consent_rule_has_breaches_that_hold(run: tuple[SimulationConfig, A
     rules = Counter(row["rule"] for row in violations)
     assert set(rules) == {
         "send_without_opt_in", "quiet_hours", "frequency_cap", "discount_after_full_price",
-        "price_mismatch",
+        "price_mismatch", "erasure_not_honoured", "personal_data_in_page_path",
     }  # fmt: skip
     assert rules == Counter(summary.violations)
-    sends = {
-        row["record_key"]: row
+    records = {
+        (row["channel"], row["entity"], row["record_key"]): row
         for row in pq.read_table(config.truth_dir / "records.parquet").to_pylist()
-        if row["entity"] == "sends" and not row["is_duplicate"]
+        if not row["is_duplicate"]
     }
     people = {
         row["person_id"]: row
@@ -283,9 +283,20 @@ def test_each_consent_rule_has_breaches_that_hold(run: tuple[SimulationConfig, A
         if violation["rule"] == "price_mismatch":
             assert violation["entity"] == "price_list"
             continue
-        send = sends[violation["record_key"]]
+        send = records[(violation["channel"], violation["entity"], violation["record_key"])]
         assert send["malformed_kind"] is None
         assert send["person_id"] == violation["person_id"]
+        person = people[send["person_id"]]
+        if violation["rule"] == "erasure_not_honoured":
+            # A record about an erased person, later than the grace period after the request.
+            grace = timedelta(days=ERASURE_GRACE_DAYS)
+            assert send["occurred_at"] > person["erased_at"] + grace
+            assert violation["entity"] in {"sends", "events"}
+            continue
+        if violation["rule"] == "personal_data_in_page_path":
+            assert (violation["channel"], violation["entity"]) == ("web", "events")
+            continue
+        assert violation["entity"] == "sends"
         if violation["rule"] == "quiet_hours":
             zone = ZoneInfo(people[send["person_id"]]["home_timezone"])
             local = send["occurred_at"].astimezone(zone)
