@@ -506,9 +506,7 @@ SUITES: tuple[Suite, ...] = (
     Suite(
         name="erasure",
         description="Erased subjects appear nowhere downstream: no table after identity "
-        "resolution holds an erased customer's id or the subject's pseudonymous key; and "
-        "their sources honour the erasure: no record about the subject occurred later than "
-        "the grace period after the request.",
+        "resolution holds an erased customer's id or the subject's pseudonymous key.",
         table="identity.identity_erasure_register",
         asset_key=("identity", "identity_erasure_register"),
         severity="error",
