@@ -131,7 +131,7 @@ def _dbt_build(work: Path) -> dict[str, object]:
 
 
 def _identity(work: Path) -> dict[str, object]:
-    """The identity layer from raw tables: staging views, graph, components, ids, bridge."""
+    """The identity layer from raw tables: staging, graph, components, ids, bridge."""
     from orchestration.transform.assets import dbt_resource
 
     _ensure_pseudonym_key(work)

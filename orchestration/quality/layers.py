@@ -262,7 +262,7 @@ def _tests_by_column(manifest: dict, node_id: str) -> dict[str, dict[str, object
 def _identifier_format(name: str) -> str | None:
     """The format a staging column's codes must have. Pseudonymous keys are judged where they
     are stored, in the identity graph's identifiers (suite ``unified_customer``), rather than
-    by recomputing every keyed hash of the staging views here."""
+    by recomputing every keyed hash of the staging tables here."""
     if name == "country_code" or name.endswith("_country_code"):
         return COUNTRY_CODE_FORMAT
     if name == "currency" or name.endswith("_currency"):

@@ -1,9 +1,13 @@
+{{ config(
+    unique_key='conversation_id',
+    post_hook="{{ forget_withdrawn_copies(source('chat', 'conversations')) }}",
+) }}
 {%- set parts = '$.conversation_parts.conversation_parts' -%}
 
 with
 
 source as (
-    select * from {{ source('chat', 'conversations') }}
+    {{ landed_records(source('chat', 'conversations'), 'conversation_id') }}
 ),
 
 renamed as (

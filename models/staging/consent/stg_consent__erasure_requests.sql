@@ -1,7 +1,11 @@
+{{ config(
+    unique_key='request_id',
+    post_hook="{{ forget_withdrawn_copies(source('consent', 'erasure_requests')) }}",
+) }}
 with
 
 source as (
-    select * from {{ source('consent', 'erasure_requests') }}
+    {{ landed_records(source('consent', 'erasure_requests'), 'request_id') }}
 ),
 
 renamed as (

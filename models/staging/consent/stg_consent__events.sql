@@ -1,7 +1,11 @@
+{{ config(
+    unique_key='consent_event_id',
+    post_hook="{{ forget_withdrawn_copies(source('consent', 'events')) }}",
+) }}
 with
 
 source as (
-    select * from {{ source('consent', 'events') }}
+    {{ landed_records(source('consent', 'events'), 'consent_event_id') }}
 ),
 
 renamed as (

@@ -1,10 +1,14 @@
+{{ config(
+    unique_key='record_key',
+    post_hook="{{ forget_withdrawn_copies(source('crm', 'contacts')) }}",
+) }}
 {#- Phone numbers without a country code are read in the contact's own country. -#}
 {%- set phone_region = "coalesce(country_code, '" ~ var('default_phone_region') ~ "')" -%}
 
 with
 
 source as (
-    select * from {{ source('crm', 'contacts') }}
+    {{ landed_records(source('crm', 'contacts'), 'record_key') }}
 ),
 
 renamed as (

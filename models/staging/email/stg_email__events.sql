@@ -1,7 +1,11 @@
+{{ config(
+    unique_key='event_id',
+    post_hook="{{ forget_withdrawn_copies(source('email', 'events')) }}",
+) }}
 with
 
 source as (
-    select * from {{ source('email', 'events') }}
+    {{ landed_records(source('email', 'events'), 'event_id') }}
 ),
 
 renamed as (

@@ -1,7 +1,11 @@
+{{ config(
+    unique_key='assignment_id',
+    post_hook="{{ forget_withdrawn_copies(source('experiments', 'assignments')) }}",
+) }}
 with
 
 source as (
-    select * from {{ source('experiments', 'assignments') }}
+    {{ landed_records(source('experiments', 'assignments'), 'assignment_id') }}
 ),
 
 renamed as (

@@ -1,7 +1,11 @@
+{{ config(
+    unique_key='record_key',
+    post_hook="{{ forget_withdrawn_copies(source('marketing', 'price_list')) }}",
+) }}
 with
 
 source as (
-    select * from {{ source('marketing', 'price_list') }}
+    {{ landed_records(source('marketing', 'price_list'), 'record_key') }}
 ),
 
 renamed as (

@@ -1,7 +1,11 @@
+{{ config(
+    unique_key='send_id',
+    post_hook="{{ forget_withdrawn_copies(source('marketing', 'sends')) }}",
+) }}
 with
 
 source as (
-    select * from {{ source('marketing', 'sends') }}
+    {{ landed_records(source('marketing', 'sends'), 'send_id') }}
 ),
 
 renamed as (

@@ -1,10 +1,14 @@
+{{ config(
+    unique_key='event_id',
+    post_hook="{{ forget_withdrawn_copies(source('mobile_app', 'events')) }}",
+) }}
 {%- set phone_region = "coalesce(nullif(upper(split_part(locale_code, '-', 2)), ''), '"
     ~ var('default_phone_region') ~ "')" -%}
 
 with
 
 source as (
-    select * from {{ source('mobile_app', 'events') }}
+    {{ landed_records(source('mobile_app', 'events'), 'event_id') }}
 ),
 
 renamed as (

@@ -1,3 +1,7 @@
+{{ config(
+    unique_key='record_key',
+    post_hook="{{ forget_withdrawn_copies(source('orders', 'orders')) }}",
+) }}
 {#- Phone numbers without a country code are read in the country the order ships to. -#}
 {%- set phone_region =
     "coalesce(shipping_country_code, billing_country_code, '"
@@ -7,7 +11,7 @@
 with
 
 source as (
-    select * from {{ source('orders', 'orders') }}
+    {{ landed_records(source('orders', 'orders'), 'record_key') }}
 ),
 
 renamed as (

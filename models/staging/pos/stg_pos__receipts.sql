@@ -1,7 +1,11 @@
+{{ config(
+    unique_key='record_key',
+    post_hook="{{ forget_withdrawn_copies(source('pos', 'receipts')) }}",
+) }}
 with
 
 source as (
-    select * from {{ source('pos', 'receipts') }}
+    {{ landed_records(source('pos', 'receipts'), 'record_key') }}
 ),
 
 renamed as (

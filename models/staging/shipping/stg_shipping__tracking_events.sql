@@ -1,7 +1,11 @@
+{{ config(
+    unique_key='event_id',
+    post_hook="{{ forget_withdrawn_copies(source('shipping', 'tracking_events')) }}",
+) }}
 with
 
 source as (
-    select * from {{ source('shipping', 'tracking_events') }}
+    {{ landed_records(source('shipping', 'tracking_events'), 'event_id') }}
 ),
 
 renamed as (

@@ -1,9 +1,13 @@
+{{ config(
+    unique_key='message_id',
+    post_hook="{{ forget_withdrawn_copies(source('sms', 'messages')) }}",
+) }}
 {%- set phone_region = "'" ~ var('default_phone_region') ~ "'" -%}
 
 with
 
 source as (
-    select * from {{ source('sms', 'messages') }}
+    {{ landed_records(source('sms', 'messages'), 'message_id') }}
 ),
 
 renamed as (

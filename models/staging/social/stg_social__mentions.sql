@@ -1,7 +1,11 @@
+{{ config(
+    unique_key='mention_id',
+    post_hook="{{ forget_withdrawn_copies(source('social', 'mentions')) }}",
+) }}
 with
 
 source as (
-    select * from {{ source('social', 'mentions') }}
+    {{ landed_records(source('social', 'mentions'), 'mention_id') }}
 ),
 
 renamed as (

@@ -1,7 +1,11 @@
+{{ config(
+    unique_key='response_id',
+    post_hook="{{ forget_withdrawn_copies(source('surveys', 'responses')) }}",
+) }}
 with
 
 source as (
-    select * from {{ source('surveys', 'responses') }}
+    {{ landed_records(source('surveys', 'responses'), 'response_id') }}
 ),
 
 renamed as (

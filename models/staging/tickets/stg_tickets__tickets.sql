@@ -1,7 +1,11 @@
+{{ config(
+    unique_key='record_key',
+    post_hook="{{ forget_withdrawn_copies(source('tickets', 'tickets')) }}",
+) }}
 with
 
 source as (
-    select * from {{ source('tickets', 'tickets') }}
+    {{ landed_records(source('tickets', 'tickets'), 'record_key') }}
 ),
 
 renamed as (

@@ -1,9 +1,13 @@
+{{ config(
+    unique_key='call_id',
+    post_hook="{{ forget_withdrawn_copies(source('voice', 'calls')) }}",
+) }}
 {%- set phone_region = "'" ~ var('default_phone_region') ~ "'" -%}
 
 with
 
 source as (
-    select * from {{ source('voice', 'calls') }}
+    {{ landed_records(source('voice', 'calls'), 'call_id') }}
 ),
 
 renamed as (

@@ -1,7 +1,11 @@
+{{ config(
+    unique_key='disposition_id',
+    post_hook="{{ forget_withdrawn_copies(source('voice', 'dispositions')) }}",
+) }}
 with
 
 source as (
-    select * from {{ source('voice', 'dispositions') }}
+    {{ landed_records(source('voice', 'dispositions'), 'disposition_id') }}
 ),
 
 renamed as (

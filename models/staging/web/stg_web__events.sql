@@ -1,10 +1,14 @@
+{{ config(
+    unique_key='event_id',
+    post_hook="{{ forget_withdrawn_copies(source('web', 'events')) }}",
+) }}
 {%- set phone_region = "coalesce(nullif(upper(split_part(locale_code, '-', 2)), ''), '"
     ~ var('default_phone_region') ~ "')" -%}
 
 with
 
 source as (
-    select * from {{ source('web', 'events') }}
+    {{ landed_records(source('web', 'events'), 'event_id') }}
 ),
 
 renamed as (
