@@ -162,7 +162,11 @@ def _identity(work: Path) -> dict[str, object]:
     return dict(zip(names, figures, strict=True))
 
 
-JOURNEY_LAYER = "customers path:models/intermediate/journeys path:models/marts/journeys"
+# Staging is in the selection because the layer reads staging models that identity does not
+# (the price list); after identity has run they are incremental no-ops.
+JOURNEY_LAYER = (
+    "path:models/staging customers path:models/intermediate/journeys path:models/marts/journeys"
+)
 
 
 def _journeys(work: Path) -> dict[str, object]:
