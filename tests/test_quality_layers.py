@@ -107,19 +107,15 @@ BREAKS = {
     # Staging: a model bug that repeats a key; a country code that is not ISO alpha-2.
     "staging duplicate key": (
         "staging_keys",
-        "create table staging.orders_copy as select * from staging.stg_orders__orders; "
-        "create or replace view staging.stg_orders__orders as "
-        "select * from staging.orders_copy union all "
-        "(select * from staging.orders_copy order by record_key limit 1)",
+        "insert into staging.stg_orders__orders "
+        "(select * from staging.stg_orders__orders order by record_key limit 1)",
         "key_unique",
         {"column_ref": "stg_orders__orders.record_key"},
     ),
     "staging identifier format": (
         "staging_keys",
-        "create table staging.orders_copy as select * from staging.stg_orders__orders; "
-        "create or replace view staging.stg_orders__orders as "
-        "select * replace (lower(shipping_country_code) as shipping_country_code) "
-        "from staging.orders_copy",
+        "update staging.stg_orders__orders "
+        "set shipping_country_code = lower(shipping_country_code)",
         "identifier_format",
         {"column_ref": "stg_orders__orders.shipping_country_code"},
     ),
