@@ -26,23 +26,11 @@
         where landed.record_key in (
             select unseen.record_key
             from {{ relation }} as unseen
-            where not exists (
-                select 1
-                from (select distinct _partition_date, _loaded_at from {{ this }}) as seen
-                where
-                    seen._partition_date = unseen._partition_date
-                    and seen._loaded_at = unseen._loaded_at
-            )
+            where {{ day_version_missing('unseen', this) }}
             union
             select staged.{{ key }}
             from {{ this }} as staged
-            where not exists (
-                select 1
-                from (select distinct _partition_date, _loaded_at from {{ relation }}) as current
-                where
-                    current._partition_date = staged._partition_date
-                    and current._loaded_at = staged._loaded_at
-            )
+            where {{ day_version_missing('staged', relation) }}
         )
     {%- else %}
         select * from {{ relation }}
@@ -58,12 +46,18 @@
 {% macro forget_withdrawn_copies(relation) -%}
     {%- if is_incremental() -%}
         delete from {{ this }} as staged
-        where not exists (
-            select 1
-            from (select distinct _partition_date, _loaded_at from {{ relation }}) as current
-            where
-                current._partition_date = staged._partition_date
-                and current._loaded_at = staged._loaded_at
-        )
+        where {{ day_version_missing('staged', relation) }}
     {%- endif -%}
+{%- endmacro %}
+
+
+{# True for a row (by its alias) whose day version is not among `relation`'s. #}
+{% macro day_version_missing(row, relation) -%}
+    not exists (
+        select 1
+        from (select distinct _partition_date, _loaded_at from {{ relation }}) as versions
+        where
+            versions._partition_date = {{ row }}._partition_date
+            and versions._loaded_at = {{ row }}._loaded_at
+    )
 {%- endmacro %}
