@@ -18,6 +18,14 @@ def crm_row(crm_id: str, email: str, mobile: str, landline: str = "") -> dict:
     }  # fmt: skip
 
 
+def twilio_call(sid: str, caller: str) -> dict:
+    return {
+        "sid": sid, "from": caller, "to": "+18005550100", "direction": "inbound",
+        "status": "completed", "start_time": "Mon, 02 Mar 2026 10:00:00 +0000",
+        "end_time": "Mon, 02 Mar 2026 10:05:00 +0000", "duration": "300",
+    }  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
     warehouse = Warehouse(tmp_path_factory.mktemp("identity") / "warehouse.duckdb")
@@ -50,18 +58,28 @@ def graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
         "2026-03-01T11:00:00Z",
         segment("track", "anon-tab", "usr_4", event="Opened", context={"device": {"id": "TAB1"}}),
     )
-    # Two CRM contacts of one household share the landline, each has their own mobile.
+    # Two CRM contacts of one household share the landline, each has their own mobile; a third
+    # contact's landline is only theirs. Somebody calls from each landline.
+    contacts = [
+        ("c1", "ann@mail.example.com", "+12125550101", "(212) 555-0199"),
+        ("c2", "bob@mail.example.com", "+12125550102", "+1 212-555-0199"),
+        ("c3", "eve@mail.example.com", "+12125550103", "+12125550177"),
+    ]
+    for crm_id, email, mobile, landline in contacts:
+        add(
+            "crm__contacts",
+            f"{crm_id}|1",
+            "2026-03-01T10:00:00Z",
+            crm_row(crm_id, email, mobile, landline),
+        )
+    add("voice__calls", "CA1", "2026-03-02T10:00:00Z", twilio_call("CA1", "+1 (212) 555-0199"))
+    add("voice__calls", "CA2", "2026-03-02T11:00:00Z", twilio_call("CA2", "+12125550177"))
+    # Somebody browses the shared tablet's app without logging in.
     add(
-        "crm__contacts",
-        "c1|1",
-        "2026-03-01T10:00:00Z",
-        crm_row("c1", "ann@mail.example.com", "+12125550101", "(212) 555-0199"),
-    )
-    add(
-        "crm__contacts",
-        "c2|1",
-        "2026-03-01T10:00:00Z",
-        crm_row("c2", "bob@mail.example.com", "+12125550102", "+1 212-555-0199"),
+        "mobile_app__events",
+        "m3",
+        "2026-03-01T12:00:00Z",
+        segment("screen", "anon-tab", name="Home", context={"device": {"id": "TAB1"}}),
     )
     # A visitor browses anonymously; they identify only in the second batch.
     add("web__events", "w5", "2026-03-01T12:00:00Z", segment("page", "anon-5", name="Home"))
@@ -139,6 +157,27 @@ def test_shared_device_does_not_merge_its_users(graph: Warehouse) -> None:
 
 def test_household_landline_does_not_merge_crm_contacts(graph: Warehouse) -> None:
     assert graph.customer_of("crm__contacts:c1|1") != graph.customer_of("crm__contacts:c2|1")
+
+
+def test_records_of_a_shared_identifier_belong_to_nobody(graph: Warehouse) -> None:
+    resolution = dict(
+        graph.query(
+            "select record_id, resolution from identity.int_identity__record_customers "
+            "where record_id in ('voice__calls:CA1', 'voice__calls:CA2', "
+            "'mobile_app__events:m3', 'mobile_app__events:m1')"
+        )
+    )
+    # The call from the landline two contacts hold, and the anonymous session on the tablet two
+    # accounts use, could be either person's: no customer, rather than one mixing the household.
+    assert resolution["voice__calls:CA1"] == "shared identifier"
+    assert resolution["mobile_app__events:m3"] == "shared identifier"
+    assert graph.customer_of("voice__calls:CA1") is None
+    assert graph.customer_of("mobile_app__events:m3") is None
+    # A landline only one contact holds still places its calls, and logged-in sessions on the
+    # tablet keep their account's customer.
+    assert resolution["voice__calls:CA2"] == "resolved"
+    assert graph.customer_of("voice__calls:CA2") == graph.customer_of("crm__contacts:c3|1")
+    assert resolution["mobile_app__events:m1"] == "resolved"
 
 
 BRIDGE = "select record_id, customer_id from identity.int_identity__record_customers"

@@ -17,7 +17,9 @@
 
     Every statement is plain SQL that DuckDB and Spark both run; the loop runs in Jinja. The
     result has one row per linked node: its component (the smallest node id in it) and, for a
-    node whose links were refused, the tier and the reason. Each run appends its per-tier
+    node whose links were refused, the tier and the reason. `is_shared_identifier` marks a node
+    refused as an ambiguous bridge: it is known to be several people's, so the records it is
+    the strongest identifier of belong to none of them (int_identity__record_customers). Each run appends its per-tier
     figures (links, refusals, rounds) to `<schema>.<model>__rounds`.
 
     Config: max_component_size (default 5000 nodes), max_rounds (per tier, default 60).
@@ -65,10 +67,13 @@
             labels.node_priority as identifier_priority,
             labels.label as component_id,
             rejected.tier as bridge_refused_at_tier,
-            rejected.reason as bridge_refusal
+            rejected.reason as bridge_refusal,
+            coalesce(rejected.is_shared, false) as is_shared_identifier
         from {{ labels }} as labels
         left join (
-            select node_id, min(tier) as tier, min(reason) as reason
+            select node_id, min(tier) as tier, min(reason) as reason,
+                max(case when reason = '{{ connect360.identity_ambiguous_bridge_reason() }}'
+                    then 1 else 0 end) = 1 as is_shared
             from ({{ refusals | join(' union all ') }}) as refusals
             group by node_id
         ) as rejected on labels.node_id = rejected.node_id
@@ -109,6 +114,12 @@
     {{ run_hooks(post_hooks, inside_transaction=False) }}
     {{ return({'relations': [target_relation]}) }}
 {% endmaterialization %}
+
+
+{#- The refusal of a bridge that links several people's identifiers: a shared identifier. -#}
+{% macro identity_ambiguous_bridge_reason() -%}
+    ambiguous bridge: its links reach different values of a stronger identifier type
+{%- endmacro %}
 
 
 {#- A working table beside the model: <model>__<name>. -#}
@@ -250,8 +261,7 @@
     {%- set tier_refusals = connect360.identity_work_relation('refused_at_tier_' ~ tier) -%}
     {% do connect360.identity_create(tier_refusals, "
         select node_id, " ~ tier ~ " as tier,
-            'ambiguous bridge: its links reach different values of a stronger identifier type'
-                as reason
+            '" ~ connect360.identity_ambiguous_bridge_reason() ~ "' as reason
         from " ~ refused ~ "
         union all
         select distinct edges.bridge, " ~ tier ~ ", kept.reason

@@ -1,8 +1,13 @@
 {#-
     Every source record and the customer it belongs to, through its hub identifier (its
-    strongest one), or as a matched record of its own. A record without any usable identifier
-    that no probabilistic match attached has no customer: `resolution` says
-    so, and the record stays countable.
+    strongest one), or as a matched record of its own. Two kinds of record have no customer,
+    and `resolution` says which, so they stay countable:
+      - no identifier: nothing usable and no probabilistic match;
+      - shared identifier: the strongest identifier is known to be several people's (the graph
+        refused it as an ambiguous bridge: a household landline two CRM contacts hold, a tablet
+        two accounts log in on). A call from that landline or an anonymous session on that
+        tablet could be any of them, so it is nobody's rather than a customer of its own
+        mixing the household.
 
     Records of erased customers are not here: their customers hold an identifier in
     identity_erasure_suppressions, so every model built on the bridge leaves them out.
@@ -18,10 +23,14 @@ select
     occurrences.record_id,
     occurrences.source_stream,
     occurrences.occurred_at,
-    customer_ids.customer_id,
+    case when not coalesce(shared.is_shared_identifier, false) then customer_ids.customer_id end
+        as customer_id,
     occurrences.identifier_type as resolved_by,
-    case when customer_ids.customer_id is null then 'no identifier' else 'resolved' end
-        as resolution
+    case
+        when shared.is_shared_identifier then 'shared identifier'
+        when customer_ids.customer_id is null then 'no identifier'
+        else 'resolved'
+    end as resolution
 from {{ ref('int_identity__occurrences') }} as occurrences
 left join {{ ref('int_identity__customer_ids') }} as customer_ids
     on
@@ -29,6 +38,8 @@ left join {{ ref('int_identity__customer_ids') }} as customer_ids
             occurrences.hub_node_id,
             {{ connect360.identity_node_id("'record'", 'occurrences.record_id') }}
         ) = customer_ids.node_id
+left join {{ ref('int_identity__components') }} as shared
+    on occurrences.hub_node_id = shared.node_id and shared.is_shared_identifier
 left join erased_customers on customer_ids.customer_id = erased_customers.customer_id
 where
     (occurrences.is_hub or occurrences.hub_node_id is null)

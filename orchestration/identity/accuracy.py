@@ -7,8 +7,9 @@ Each source record the truth attributes to a person is compared with the custome
   person; pairwise recall: of the record pairs of one person, the share put in one customer;
 - people wrongly split (their records are in more than one customer) and wrongly merged (they
   share a customer with somebody else);
-- records the pipeline could not attribute because they carry no usable identifier (a cash
-  receipt, a call from a blocked number) are counted apart, not paired;
+- records the pipeline could not attribute are counted apart, not paired, by the bridge's
+  `resolution`: no usable identifier (a cash receipt, a call from a blocked number), or only one
+  several people share (a call from a household landline two CRM contacts hold);
 - linkable recall: recall over the pairs the data can support at all. Two records of one
   person are linkable when a chain of the person's own records, each sharing an identifier
   with the next, joins them. A cookie that never meets a login, or a support request from an
@@ -46,7 +47,7 @@ def measure(warehouse: Path, truth: Path) -> dict[str, object]:
         connection.execute(
             f"""
             create temp table judged as
-            select truth.person_id, bridge.customer_id
+            select truth.person_id, bridge.customer_id, bridge.resolution
             from read_parquet('{truth}/records*.parquet') as truth
             inner join {BRIDGE} as bridge
                 on bridge.record_id
@@ -72,6 +73,12 @@ def measure(warehouse: Path, truth: Path) -> dict[str, object]:
         (records, unattributed) = connection.execute(
             "select count(*), count(*) filter (where customer_id is null) from judged"
         ).fetchone()
+        unattributed_by_resolution = dict(
+            connection.execute(
+                "select resolution, count(*) from judged where customer_id is null "
+                "group by resolution order by resolution"
+            ).fetchall()
+        )
         precision, recall, split, merged, people, customers = connection.execute(
             """
             with attributed as (select * from judged where customer_id is not null),
@@ -111,6 +118,7 @@ def measure(warehouse: Path, truth: Path) -> dict[str, object]:
     return {
         "records": records,
         "unattributed_records": unattributed,
+        "unattributed_by_resolution": unattributed_by_resolution,
         "pairwise_precision": round(float(precision or 0), 6),
         "pairwise_recall": round(float(recall or 0), 6),
         "people": people,
