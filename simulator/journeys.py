@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from random import Random
 from typing import Any
+from uuid import UUID
 
 from simulator.catalog import (
     EXPERIMENTS,
@@ -69,6 +70,7 @@ from simulator.records.messaging import (
 from simulator.records.segment import (
     BOT_USER_AGENTS,
     DEVICES,
+    SHARED_TABLET_MODEL,
     Device,
     Visit,
     product_properties,
@@ -619,9 +621,13 @@ class Journey:
         else:
             device_id, anonymous_id, shared = hex_id(self.rng, 16).upper(), uuid4(self.rng), False
         assert anonymous_id is not None
-        self.device = Device(
-            device_id, anonymous_id, self.rng.randrange(len(DEVICES)), uuid4(self.rng).upper()
-        )
+        model, advertising_id = self.rng.randrange(len(DEVICES)), uuid4(self.rng).upper()
+        if shared:
+            # One tablet: every member's sessions on it report its model and advertising id.
+            # (The draws above still happen, so the rest of the person's life is unchanged.)
+            model = SHARED_TABLET_MODEL
+            advertising_id = str(UUID(household.tablet_anonymous_id)).upper()
+        self.device = Device(device_id, anonymous_id, model, advertising_id)
         self.note("device_id", device_id, shared=shared)
 
     def _session(self, ts: float) -> None:

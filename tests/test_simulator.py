@@ -261,6 +261,27 @@ def test_people_and_identifiers_cover_every_person(run: tuple[SimulationConfig, 
     assert {"email", "phone", "anonymous_id", "user_id", "crm_id", "loyalty_card"} <= kinds
 
 
+def test_a_shared_tablet_reports_one_device_whoever_uses_it(
+    records: list[dict[str, Any]],
+    landed: dict[tuple[str, int], tuple[bytes, dict[str, Any] | None, list[str]]],
+) -> None:
+    people_by_device: dict[str, set[str]] = defaultdict(set)
+    reported: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
+    for row in records:
+        if not row["file"].startswith("mobile_app/") or row["person_id"] is None:
+            continue
+        event = landed[(row["file"], row["line"])][1]
+        device = (event or {}).get("context", {}).get("device")
+        if not device:
+            continue
+        people_by_device[device["id"]].add(row["person_id"])
+        os_name = event["context"]["os"]["name"]
+        reported[device["id"]].add((device["model"], device["advertisingId"], os_name))
+    shared = [device for device, people in people_by_device.items() if len(people) > 1]
+    assert len(shared) >= 2
+    assert all(len(reported[device]) == 1 for device in shared)
+
+
 def test_each_consent_rule_has_breaches_that_hold(run: tuple[SimulationConfig, Any]) -> None:
     config, summary = run
     violations = pq.read_table(config.truth_dir / "violations.parquet").to_pylist()

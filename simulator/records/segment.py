@@ -32,6 +32,8 @@ DEVICES = (
     ("Google", "Pixel 8", "android", "Android", "14"),
     ("Samsung", "SM-S918B", "android", "Android", "14"),
 )
+#: The household tablet: the one model an install on it reports, whoever uses it.
+SHARED_TABLET_MODEL = next(index for index, device in enumerate(DEVICES) if device[3] == "iPadOS")
 SITE = "https://shop.example.com"
 
 
