@@ -162,21 +162,17 @@ def _identity(work: Path) -> dict[str, object]:
     return dict(zip(names, figures, strict=True))
 
 
-# Staging is in the selection because the layer reads staging models that identity does not
-# (the price list); after identity has run they are incremental no-ops.
-JOURNEY_LAYER = (
-    "path:models/staging customers path:models/intermediate/journeys path:models/marts/journeys"
-)
-
-
 def _journeys(work: Path) -> dict[str, object]:
     """The journey layer on resolved identities: touchpoints, sessions, moments, funnels,
     paths, attribution, escalations and the edge-case register (seeds first)."""
+    from orchestration.journeys import JOURNEY_LAYER
     from orchestration.transform.assets import dbt_resource
 
     dbt = dbt_resource()
     dbt.cli(["seed"], raise_on_error=True).wait()
-    dbt.cli(["run", "--select", JOURNEY_LAYER], raise_on_error=True).wait()
+    # Staging is in the layer because it reads staging models that identity does not (the
+    # price list); after identity has run they are incremental no-ops.
+    dbt.cli(["run", *JOURNEY_LAYER], raise_on_error=True).wait()
     connection = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
     names = ["touchpoints", "sessions", "journey_moments"]
     figures = connection.execute(

@@ -36,13 +36,18 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.journeys import JOURNEY_LAYER
 from orchestration.settings import REPO_ROOT, Settings
 from orchestration.transform.assets import dbt_executable
 
 MOMENT_TOUCHPOINTS = "journeys.int_moment_touchpoints"
 TOUCHPOINTS = "journeys.int_touchpoints_unioned"
 BRIDGE = "identity.int_identity__record_customers"
-JOURNEY_MODELS = "path:models/intermediate/journeys path:models/marts/journeys"
+# The journey models alone, on staging and the golden record as they are.
+JOURNEY_MODELS = [
+    *JOURNEY_LAYER[:-1],
+    f"{JOURNEY_LAYER[-1]} path:models/staging path:models/marts/customers",
+]
 FUNNELS_SEED = REPO_ROOT / "seeds" / "journey_funnels.csv"
 
 
@@ -266,7 +271,7 @@ def with_oracle_identity(warehouse: Path, truth: Path, env: dict[str, str]) -> P
     finally:
         connection.close()
     subprocess.run(
-        [dbt_executable(), "run", "--select", JOURNEY_MODELS, "--quiet"],
+        [dbt_executable(), "run", *JOURNEY_MODELS, "--quiet"],
         cwd=REPO_ROOT,
         env=env | {"CONNECT360_WAREHOUSE": str(scratch)},
         check=True,
@@ -293,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     env = os.environ | {"CONNECT360_WAREHOUSE": str(warehouse)}
     if arguments.build:
         subprocess.run(
-            [dbt_executable(), "run", "--select", JOURNEY_MODELS, "--quiet"],
+            [dbt_executable(), "run", *JOURNEY_MODELS, "--quiet"],
             cwd=REPO_ROOT,
             env=env,
             check=True,
