@@ -44,12 +44,22 @@ def simulate_and_load(
             **config,
         )
     )
+    days = landing_days(work)
+    load(work, *(load_days or (days[0], days[-1])))
+
+
+def landing_days(work: Path) -> list[str]:
+    """Every landing day of work/landing, in order."""
+    return sorted({path.name for path in (work / "landing").glob("*/*") if path.is_dir()})
+
+
+def load(work: Path, first: str, last: str) -> None:
+    """Run the Dagster load job over landing days `first`..`last` into work/warehouse.duckdb,
+    and write the pseudonym key if it is not there yet."""
     resources = {
         "landing": LandingResource(path=str(work / "landing"), state_path=str(work / "state")),
         "warehouse": WarehouseResource(path=str(work / "warehouse.duckdb")),
     }
-    days = sorted(path.name for path in (work / "landing").glob("*/*") if path.is_dir())
-    first, last = load_days or (days[0], days[-1])
     with dg.instance_for_test() as instance, _quality_dir(work / "quality"):
         loaded = defs.resolve_job_def("load_landing").execute_in_process(
             instance=instance,

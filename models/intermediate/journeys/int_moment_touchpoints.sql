@@ -1,3 +1,9 @@
+{{ config(
+    materialized=connect360.journey_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ connect360.delete_rebuilt_rows() }}",
+) }}
 {#-
     Every touchpoint that a moment rule recognizes, with the moment occurrence it belongs to.
 
@@ -19,7 +25,13 @@
 
     A session's touchpoints belong to the session's customer, so anonymous events before an
     identify call join the moment of the person who identified.
+
+    `contact_known_at` and `customer_known_at` are what `int_customers_known_since` said of the
+    customer when their moments were last built (`int_journey_changes` compares them).
+    Incremental on DuckDB: a run rebuilds the customers in `int_journey_changes`
+    (macros/journey_changes.sql).
 -#}
+-- depends_on: {{ ref('int_journey_changes') }}
 with
 
 touchpoints as (
@@ -34,25 +46,8 @@ rules as (
     select * from {{ ref('journey_moment_rules') }}
 ),
 
-crm_contacts as (
-    select * from {{ ref('stg_crm__contacts') }}
-),
-
-record_customers as (
-    select * from {{ ref('int_identity__record_customers') }}
-),
-
 known_since as (
-    select
-        record_customers.customer_id,
-        min(crm_contacts.created_at) as contact_known_at,
-        min(case when crm_contacts.lifecycle_stage = 'customer' then crm_contacts.occurred_at end)
-            as customer_known_at
-    from crm_contacts
-    inner join record_customers
-        on 'crm__contacts:' || crm_contacts.record_key = record_customers.record_id
-    where record_customers.customer_id is not null
-    group by record_customers.customer_id
+    select * from {{ ref('int_customers_known_since') }}
 ),
 
 candidates as (
@@ -90,6 +85,13 @@ candidates as (
                 or touchpoints.is_escalated = rules.when_escalated
             )
     left join sessions on touchpoints.session_id = sessions.session_id
+    {%- if connect360.journey_is_incremental() %}
+        -- The touchpoints whose moment can belong to a changed customer: theirs, and the
+        -- others' in a session of theirs.
+        where
+            touchpoints.customer_id in ({{ connect360.changed_journey_customers() }})
+            or sessions.customer_id in ({{ connect360.changed_journey_customers() }})
+    {%- endif %}
 ),
 
 occurrence_groups as (
@@ -99,6 +101,10 @@ occurrence_groups as (
         group_key,
         min(occurred_at) as group_started_at
     from candidates
+    {%- if connect360.journey_is_incremental() %}
+        -- Only a changed customer's moments (the inner join below keeps theirs alone).
+        where customer_id in ({{ connect360.changed_journey_customers() }})
+    {%- endif %}
     group by customer_id, family, group_key
 ),
 
@@ -111,6 +117,8 @@ ranked_groups as (
             partition by occurrence_groups.customer_id, occurrence_groups.family
             order by occurrence_groups.group_started_at, occurrence_groups.group_key
         ) as family_rank,
+        known_since.contact_known_at,
+        known_since.customer_known_at,
         known_since.contact_known_at < occurrence_groups.group_started_at as was_contact_before,
         known_since.customer_known_at < occurrence_groups.group_started_at as was_customer_before
     from occurrence_groups
@@ -121,6 +129,8 @@ qualified as (
     select
         candidates.*,
         ranked_groups.group_started_at,
+        ranked_groups.contact_known_at,
+        ranked_groups.customer_known_at,
         ranked_groups.family_rank = 1
         and not (
             coalesce(candidates.unless_known_before = 'contact', false)
@@ -150,7 +160,9 @@ final as (
         wait_seconds,
         reference_id,
         session_id,
-        group_started_at
+        group_started_at,
+        contact_known_at,
+        customer_known_at
     from qualified
     where
         occurrence = 'any'

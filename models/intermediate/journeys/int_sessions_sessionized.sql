@@ -1,3 +1,9 @@
+{{ config(
+    materialized=connect360.journey_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ connect360.delete_rebuilt_rows(connect360.is_changed_session_subject('rebuilt')) }}",
+) }}
 {#-
     Every web and app event with its session: the event-level half of `sessions`.
 
@@ -7,8 +13,12 @@
     session came from. Sessions do not end at midnight. Backend events (no anonymous id, such as
     an account activation sent by the server) belong to no session, and neither do events no
     customer holds (robots' traffic, erased customers).
+
+    Incremental on DuckDB: a run cuts again the sessions of the browsers and installs (session
+    subjects) in `int_journey_changes`, all their events at once (macros/journey_changes.sql).
 -#}
-{%- set timeout_seconds = var('session_timeout_minutes', 30) * 60 -%}
+-- depends_on: {{ ref('int_journey_changes') }}
+{% set timeout_seconds = var('session_timeout_minutes', 30) * 60 -%}
 
 with
 
@@ -39,6 +49,9 @@ events as (
         record_customers.customer_id is not null
         and touchpoints.session_subject is not null
         and touchpoints.channel in ('web', 'mobile_app')
+    {%- if connect360.journey_is_incremental() %}
+        and {{ connect360.is_changed_session_subject('touchpoints') }}
+    {%- endif %}
 ),
 
 gaps as (
@@ -81,6 +94,7 @@ final as (
         ) as session_id,
         record_id,
         channel,
+        session_subject,
         occurred_at,
         occurred_epoch,
         touchpoint_type,

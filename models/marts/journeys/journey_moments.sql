@@ -1,3 +1,9 @@
+{{ config(
+    materialized=connect360.journey_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ connect360.delete_rebuilt_rows() }}",
+) }}
 {#-
     One row per customer per journey-moment occurrence, in the order the customer lived them:
     when it started and completed, the channels involved, how it ended against what the moment
@@ -26,11 +32,14 @@
                            a call or chat, or `long_ticket_reply_hours` (24) for a ticket reply;
       has_price_difference a product of the order or till receipt was listed, on the channel and
                            the day (UTC) it was bought, at another price than on the web
-                           (`int_channel_price_differences`): an order's channel is its
-                           `order_channel` in `int_order_lines`, a receipt's pos.
-                           The web's list price is the reference, so web orders never have one.
+                           (`int_purchases_price_differed`). The web's list price is the
+                           reference, so web orders never have one.
+
+    Incremental on DuckDB: a run rebuilds the moments of the customers in `int_journey_changes`
+    (macros/journey_changes.sql).
 -#}
-{%- set repeat_contact_seconds = var('repeat_contact_days', 7) * 86400 -%}
+-- depends_on: {{ ref('int_journey_changes') }}
+{% set repeat_contact_seconds = var('repeat_contact_days', 7) * 86400 -%}
 {%- set long_wait_seconds = var('long_wait_minutes', 10) * 60 -%}
 {%- set long_ticket_reply_seconds = var('long_ticket_reply_hours', 24) * 3600 -%}
 
@@ -38,6 +47,9 @@ with
 
 moment_touchpoints as (
     select * from {{ ref('int_moment_touchpoints') }}
+    {%- if connect360.journey_is_incremental() %}
+        where customer_id in ({{ connect360.changed_journey_customers() }})
+    {%- endif %}
 ),
 
 moments_seed as (
@@ -60,16 +72,8 @@ edge_cases as (
     select * from {{ ref('edge_case_register') }}
 ),
 
-receipt_lines as (
-    select * from {{ ref('stg_pos__receipts') }}
-),
-
-order_lines as (
-    select * from {{ ref('int_order_lines') }}
-),
-
-price_differences as (
-    select * from {{ ref('int_channel_price_differences') }}
+price_difference_purchases as (
+    select * from {{ ref('int_purchases_price_differed') }}
 ),
 
 occurrences as (
@@ -147,43 +151,6 @@ failed_payments as (
     inner join order_names
         on 'order_name:' || edge_cases.order_name = order_names.shipment_reference
     where edge_cases.incident_type = 'failed_payment'
-),
-
-order_items as (
-    select
-        'order:' || cast(order_id as {{ dbt.type_string() }}) as purchase_reference,
-        order_channel as channel,
-        cast(ordered_at as date) as bought_on,
-        sku
-    from order_lines
-),
-
-purchased_items as (
-    select
-        purchase_reference,
-        channel,
-        bought_on,
-        sku
-    from order_items
-    union all
-    select
-        'receipt:' || receipt_id as purchase_reference,
-        'pos' as channel,
-        cast(occurred_at as date) as bought_on,
-        sku
-    from receipt_lines
-),
-
-price_difference_purchases as (
-    select distinct purchased_items.purchase_reference
-    from purchased_items
-    inner join price_differences
-        on
-            purchased_items.channel = price_differences.channel
-            and purchased_items.sku = price_differences.sku
-            and purchased_items.bought_on >= price_differences.differs_from
-            and purchased_items.bought_on
-            <= coalesce(price_differences.differs_through, purchased_items.bought_on)
 ),
 
 outcomes as (

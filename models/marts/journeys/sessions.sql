@@ -1,3 +1,12 @@
+{{ config(
+    materialized=connect360.journey_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ connect360.delete_rebuilt_rows(
+        'rebuilt.customer_id in (' ~ connect360.changed_journey_customers() ~ ')'
+        ~ ' or rebuilt.session_id in (' ~ connect360.rebuilt_sessions() ~ ')'
+    ) }}",
+) }}
 {#-
     Web and app sessions, one row per session, stitched to customers: see
     `int_sessions_sessionized` for where a session starts and ends.
@@ -6,11 +15,18 @@
     identify call, and the earlier anonymous sessions of that browser, belong to the person it
     identified as (the identity graph links the anonymous id to them). A session with no
     signed-in event takes its events' customer.
+
+    Incremental on DuckDB: a run rebuilds the sessions of the session subjects and of the
+    customers in `int_journey_changes` (macros/journey_changes.sql).
 -#}
+-- depends_on: {{ ref('int_journey_changes') }}
 with
 
 session_events as (
     select * from {{ ref('int_sessions_sessionized') }}
+    {%- if connect360.journey_is_incremental() %}
+        where session_id in ({{ connect360.rebuilt_sessions() }})
+    {%- endif %}
 ),
 
 sessions as (
