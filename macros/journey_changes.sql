@@ -1,6 +1,6 @@
 {#
     The journey models that hold one customer's rows (touchpoints, sessions, moment touchpoints,
-    journey moments) are incremental on DuckDB: a run deletes the rows of the customers listed in
+    journey moments, attribution paths) are incremental on DuckDB: a run deletes the rows of the customers listed in
     `int_journey_changes` and inserts them again from the current inputs, and keeps every other
     customer's rows as they are. `int_journey_changes` lists a customer when anything their rows
     are made of changed since the last complete run of the layer (see its header), so the result
@@ -106,4 +106,12 @@
     where
         events.customer_id in ({{ connect360.changed_journey_customers() }})
         or {{ connect360.is_changed_session_subject('events') }}
+{%- endmacro %}
+
+
+{# The sessions of the changed customers, as they are after this run's `sessions`. #}
+{% macro changed_customers_sessions() -%}
+    select sessions.session_id
+    from {{ ref('sessions') }} as sessions
+    where sessions.customer_id in ({{ connect360.changed_journey_customers() }})
 {%- endmacro %}

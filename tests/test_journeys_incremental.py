@@ -28,6 +28,7 @@ COMPARED = (
     "marts.journey_paths",
     "marts.funnel_conversion",
     "marts.attribution_paths",
+    "marts.attribution_touchpoints",
 )
 INCREMENTAL_MODELS = (
     "int_sessions_sessionized",
@@ -36,6 +37,7 @@ INCREMENTAL_MODELS = (
     "touchpoints",
     "sessions",
     "journey_moments",
+    "attribution_paths",
 )
 
 

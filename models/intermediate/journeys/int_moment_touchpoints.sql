@@ -36,6 +36,13 @@ with
 
 touchpoints as (
     select * from {{ ref('touchpoints') }}
+    {%- if connect360.journey_is_incremental() %}
+        -- The touchpoints whose moment can belong to a changed customer: theirs, and the
+        -- others' in a session of theirs.
+        where
+            customer_id in ({{ connect360.changed_journey_customers() }})
+            or session_id in ({{ connect360.changed_customers_sessions() }})
+    {%- endif %}
 ),
 
 sessions as (
@@ -85,13 +92,6 @@ candidates as (
                 or touchpoints.is_escalated = rules.when_escalated
             )
     left join sessions on touchpoints.session_id = sessions.session_id
-    {%- if connect360.journey_is_incremental() %}
-        -- The touchpoints whose moment can belong to a changed customer: theirs, and the
-        -- others' in a session of theirs.
-        where
-            touchpoints.customer_id in ({{ connect360.changed_journey_customers() }})
-            or sessions.customer_id in ({{ connect360.changed_journey_customers() }})
-    {%- endif %}
 ),
 
 occurrence_groups as (

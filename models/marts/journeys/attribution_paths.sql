@@ -1,3 +1,9 @@
+{{ config(
+    materialized=connect360.journey_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ connect360.delete_rebuilt_rows() }}",
+) }}
 {#-
     Every attribution path, one row per step: the touches that led to a conversion, and the
     touches that led to none. attribution_touchpoints credits the first kind;
@@ -20,17 +26,31 @@
     customer, those before the same next conversion (or after the last one) are cut into runs of
     the lookback's length from the first of them, so no path spans more than the lookback. A
     customer's last open path may still convert after the data ends.
+
+    Incremental on DuckDB: a run rebuilds the paths of the customers in `int_journey_changes`
+    (macros/journey_changes.sql).
 -#}
-{%- set lookback_seconds = connect360.attribution_setting('attribution_lookback_days') * 86400 -%}
+-- depends_on: {{ ref('int_journey_changes') }}
+{% set lookback_seconds = connect360.attribution_setting('attribution_lookback_days') * 86400 -%}
 
 with
 
 touchpoints as (
     select * from {{ ref('touchpoints') }}
+    {%- if connect360.journey_is_incremental() %}
+        -- A changed customer's touchpoints, and every event of their sessions (whose first
+        -- event may be somebody else's).
+        where
+            customer_id in ({{ connect360.changed_journey_customers() }})
+            or session_id in ({{ connect360.changed_customers_sessions() }})
+    {%- endif %}
 ),
 
 sessions as (
     select * from {{ ref('sessions') }}
+    {%- if connect360.journey_is_incremental() %}
+        where customer_id in ({{ connect360.changed_journey_customers() }})
+    {%- endif %}
 ),
 
 web_events as (
@@ -364,6 +384,9 @@ final as (
         campaign,
         touched_at
     from path_steps
+    {%- if connect360.journey_is_incremental() %}
+        where customer_id in ({{ connect360.changed_journey_customers() }})
+    {%- endif %}
 )
 
 select * from final
