@@ -13,8 +13,10 @@
     a crawler is nobody's customer, and its records stay countable as unattributed.
 -#}
 {%- set text = dbt.type_string() -%}
-{%- set subject_type_sql = "case when subject_type in ('email', 'phone') then subject_type when subject_type in ('user_id', 'crm_id', 'anonymous_id') then subject_type end" -%}
-{%- set subject_value_sql = "case when subject_type in ('email', 'phone') then subject_key else subject_id_plain end" -%}
+{%- set subject_type_sql = "case when subject_type in ('email', 'phone') then subject_type"
+    ~ " when subject_type in ('user_id', 'crm_id', 'anonymous_id') then subject_type end" -%}
+{%- set subject_value_sql = "case when subject_type in ('email', 'phone') then subject_key"
+    ~ " else subject_id_plain end" -%}
 {%- set sources = [
     {'model': 'stg_web__events', 'key': 'event_id', 'at': 'occurred_at', 'ignore_when': 'is_bot', 'identifiers': [
         ('user_id', 'user_id'), ('email', 'email_key'), ('phone', 'phone_key'),
@@ -72,14 +74,16 @@
             '{{ stream }}' as source_stream,
             {{ source['at'] }}
             {%- for type_sql, value_sql in source['identifiers'] %}
-                {%- set type_expression = "'" ~ type_sql ~ "'" if type_sql in known_types else type_sql %},
+                {%- set is_known_type = type_sql in known_types %}
+                {%- set type_expression = "'" ~ type_sql ~ "'" if is_known_type else type_sql %},
                 {{ type_expression }} as type_{{ loop.index }},
                 case
                     {%- if source.get('ignore_when') %}
                         when {{ source['ignore_when'] }} then null
                     {%- endif %}
                     when
-                        {{ connect360.is_blocked_identifier(value_sql, type_sql) if type_sql in known_types else 'false' }}
+                        {{ connect360.is_blocked_identifier(value_sql, type_sql)
+                            if is_known_type else 'false' }}
                         then null
                     else nullif(trim({{ value_sql }}), '')
                 end as value_{{ loop.index }}
@@ -121,12 +125,17 @@
                     when
                         {{ loop.index }}
                         then
-                            {{ connect360.identity_node_id('hubs.type_' ~ loop.index, 'hubs.value_' ~ loop.index) }}
+                            {{ connect360.identity_node_id(
+                                'hubs.type_' ~ loop.index, 'hubs.value_' ~ loop.index
+                            ) }}
                 {%- endfor %}
             end as hub_node_id
         from {{ stream }}_hubs as hubs
         cross join (
-            values {% for _ in range(source['identifiers'] | length + 1) %}                ({{ loop.index0 }}){{ ', ' if not loop.last }}                                {% endfor %}
+            values
+            {%- for _ in range(source['identifiers'] | length + 1) %}
+                ({{ loop.index0 }}){{ ',' if not loop.last }}
+            {%- endfor %}
         ) as slots (ordinal)
         where
             (slots.ordinal = 0 and hubs.hub_ordinal is null)
@@ -137,10 +146,10 @@
                     and hubs.value_{{ loop.index }} is not null
                 )
             {%- endfor %}
-    ){{ ',' if not loop.last }}
+    ),
 {%- endfor %}
 
-, unioned as (
+unioned as (
     {%- for source in sources %}
         select * from {{ source['model'][4:] }}_occurrences
         {%- if not loop.last %}
