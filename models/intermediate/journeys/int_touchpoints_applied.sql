@@ -14,6 +14,7 @@
     was, and the next run rebuilds the same customers again.
 -#}
 -- depends_on: {{ ref('int_journey_changes') }}
+-- depends_on: {{ ref('attribution_paths') }}
 -- depends_on: {{ ref('journey_moments') }}
 -- depends_on: {{ ref('sessions') }}
 -- depends_on: {{ ref('touchpoints') }}
