@@ -164,22 +164,20 @@ def _identity(work: Path) -> dict[str, object]:
 
 def _journeys(work: Path) -> dict[str, object]:
     """The journey layer on resolved identities: touchpoints, sessions, moments, funnels,
-    paths, attribution, escalations and the edge-case register (seeds first)."""
-    from orchestration.journeys import JOURNEY_LAYER
-    from orchestration.transform.assets import dbt_resource
+    paths, attribution, escalations and the edge-case register (seeds and the sentiment of
+    social mentions first)."""
+    from orchestration.journeys.build import build_journey_layer
 
-    dbt = dbt_resource()
-    dbt.cli(["seed"], raise_on_error=True).wait()
     # Staging is in the layer because it reads staging models that identity does not (the
     # price list); after identity has run they are incremental no-ops.
-    dbt.cli(["run", *JOURNEY_LAYER], raise_on_error=True).wait()
+    sentiment = build_journey_layer(work / "warehouse.duckdb")
     connection = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
     names = ["touchpoints", "sessions", "journey_moments"]
     figures = connection.execute(
         "select " + ", ".join(f"(select count(*) from marts.{name})" for name in names)
     ).fetchone()
     connection.close()
-    return dict(zip(names, figures, strict=True))
+    return dict(zip(names, figures, strict=True)) | {"scored_mentions": sum(sentiment.values())}
 
 
 CONSENT_LAYER = "path:models/intermediate/commerce path:models/marts/consent"

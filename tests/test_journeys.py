@@ -50,11 +50,17 @@ def ticket(ticket_id: int, status: str, email: str, tags: list[str]) -> dict:
     }  # fmt: skip
 
 
-def crm(email: str, user_id: str) -> dict:
+def crm(
+    email: str,
+    user_id: str,
+    created_at: str = "2025-01-10T10:00:00Z",
+    stage: str = "customer",
+    loyalty_card: str | None = None,
+) -> dict:
     return {
-        "crm_id": "crm-" + user_id, "email": email, "lifecycle_stage": "customer",
-        "account_user_id": user_id, "country_code": "US",
-        "created_at": "2025-01-10T10:00:00Z", "updated_at": "2026-03-01T06:00:00Z",
+        "crm_id": "crm-" + user_id, "email": email, "lifecycle_stage": stage,
+        "account_user_id": user_id, "country_code": "US", "loyalty_card": loyalty_card,
+        "created_at": created_at, "updated_at": "2026-03-01T06:00:00Z",
     }  # fmt: skip
 
 
@@ -153,6 +159,30 @@ def journeys(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
         "2026-03-03T08:10:00Z",
         order(9101, "gus@mail.example.com", "2026-03-03T08:10:00Z"),
     )
+    # A shopper who bought in a store first: her first visit to the web is no discovery. The
+    # CRM record (her loyalty card and account) is only created afterwards.
+    add(
+        "crm__contacts",
+        "j|1",
+        "2026-03-12T06:00:00Z",
+        crm("joy@mail.example.com", "usr_j", "2026-03-12T06:00:00Z", "prospect", "LC-2001"),
+    )
+    add(
+        "pos__receipts",
+        "R-3|1",
+        "2026-03-08T15:00:00Z",
+        receipt_line("R-3", "2026-03-08 10:00:00", "TR2", "129.00", "LC-2001"),
+    )
+    add("web__events", "j1", "2026-03-09T08:00:00Z", page("anon-j", "usr_j"))
+    # A CRM export whose snapshot is older than the record's created_at: the snapshot shows
+    # the CRM knew kit on 1 March, so his visit on the 5th is no discovery either.
+    add(
+        "crm__contacts",
+        "k|1",
+        "2026-03-01T06:00:00Z",
+        crm("kit@mail.example.com", "usr_k", "2026-03-20T06:00:00Z", "prospect"),
+    )
+    add("web__events", "k1", "2026-03-05T08:00:00Z", page("anon-k", "usr_k"))
     # Prices: on 10 March the stores list TR2 below the web, on 11 March at the web's price. A
     # store purchase on each day, and a web order on the 10th.
     for channel, day, price in (
@@ -281,6 +311,14 @@ def test_a_known_contact_has_no_first_touch_and_a_known_customer_no_first_purcha
     # and his first order here is a repeat order.
     assert moments_of(journeys, "web__events:g1") == []
     assert moments_of(journeys, "orders__orders:9101|1") == [("renewal_expansion", "completed", 1)]
+
+
+def test_a_visit_after_a_store_purchase_or_a_crm_snapshot_is_no_first_touch(
+    journeys: Warehouse,
+) -> None:
+    assert moments_of(journeys, "pos__receipts:R-3|1") == [("purchase", "completed", 1)]
+    assert moments_of(journeys, "web__events:j1") == []
+    assert moments_of(journeys, "web__events:k1") == []
 
 
 def price_difference_of(warehouse: Warehouse, record: str) -> list[tuple]:

@@ -27,27 +27,19 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import duckdb
 
-from orchestration.journeys import JOURNEY_LAYER
+from orchestration.journeys.build import build_journey_layer
 from orchestration.settings import REPO_ROOT, Settings
-from orchestration.transform.assets import dbt_executable
 
 MOMENT_TOUCHPOINTS = "journeys.int_moment_touchpoints"
 TOUCHPOINTS = "journeys.int_touchpoints_unioned"
 BRIDGE = "identity.int_identity__record_customers"
-# The journey models alone, on staging and the golden record as they are.
-JOURNEY_MODELS = [
-    *JOURNEY_LAYER[:-1],
-    f"{JOURNEY_LAYER[-1]} path:models/staging path:models/marts/customers",
-]
 FUNNELS_SEED = REPO_ROOT / "seeds" / "journey_funnels.csv"
 
 
@@ -245,9 +237,8 @@ def compare_funnels(warehouse: Path, truth: Path) -> list[dict[str, object]]:
     ]
 
 
-def with_oracle_identity(warehouse: Path, truth: Path, env: dict[str, str]) -> Path:
-    """A scratch copy of the warehouse whose journeys are built on the truth's people."""
-    scratch = Path(tempfile.mkdtemp(prefix="connect360-oracle-")) / "warehouse.duckdb"
+def with_oracle_identity(warehouse: Path, truth: Path, scratch: Path) -> Path:
+    """A copy of the warehouse at `scratch` whose journeys are built on the truth's people."""
     shutil.copyfile(warehouse, scratch)
     connection = duckdb.connect(str(scratch))
     try:
@@ -265,17 +256,17 @@ def with_oracle_identity(warehouse: Path, truth: Path, env: dict[str, str]) -> P
             inner join read_parquet('{truth}/records*.parquet') as truth
                 on bridge.record_id
                     = truth.channel || '__' || truth.entity || ':' || truth.record_key
-            where truth.person_id is not null
+            inner join read_parquet('{truth}/people.parquet') as people
+                on truth.person_id = people.person_id
+            -- A perfect identity graph would erase all of an erased person's records.
+            where people.erased_at is null
             """
         )
     finally:
         connection.close()
-    subprocess.run(
-        [dbt_executable(), "run", *JOURNEY_MODELS, "--quiet"],
-        cwd=REPO_ROOT,
-        env=env | {"CONNECT360_WAREHOUSE": str(scratch)},
-        check=True,
-    )
+    # Every customer is a different one now: rebuild the layer instead of comparing it with
+    # the state the resolved customers left.
+    build_journey_layer(scratch, "--full-refresh")
     return scratch
 
 
@@ -291,23 +282,27 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also measure the moment rules alone, on the truth's people (scratch copy)",
     )
+    parser.add_argument(
+        "--keep-oracle",
+        type=Path,
+        metavar="PATH",
+        help="with --oracle-identity: write the truth-identity warehouse here and keep it",
+    )
     arguments = parser.parse_args(argv)
     settings = Settings.from_env()
     warehouse = arguments.warehouse or settings.warehouse_path
     truth = arguments.truth or settings.truth_dir
-    env = os.environ | {"CONNECT360_WAREHOUSE": str(warehouse)}
     if arguments.build:
-        subprocess.run(
-            [dbt_executable(), "run", *JOURNEY_MODELS, "--quiet"],
-            cwd=REPO_ROOT,
-            env=env,
-            check=True,
-        )
+        build_journey_layer(warehouse, "--full-refresh")
     runs = [("resolved identity", warehouse)]
-    scratch = None
+    scratch_folder = None
     if arguments.oracle_identity:
-        scratch = with_oracle_identity(warehouse, truth, env)
-        runs.append(("truth identity", scratch))
+        if arguments.keep_oracle:
+            scratch = arguments.keep_oracle
+        else:
+            scratch_folder = Path(tempfile.mkdtemp(prefix="connect360-oracle-"))
+            scratch = scratch_folder / "warehouse.duckdb"
+        runs.append(("truth identity", with_oracle_identity(warehouse, truth, scratch)))
     try:
         for label, path in runs:
             for figures in measure(path, truth):
@@ -315,8 +310,8 @@ def main(argv: list[str] | None = None) -> int:
             for step in compare_funnels(path, truth):
                 print(json.dumps({"identity": label} | step))
     finally:
-        if scratch is not None:
-            shutil.rmtree(scratch.parent, ignore_errors=True)
+        if scratch_folder is not None:
+            shutil.rmtree(scratch_folder, ignore_errors=True)
     return 0
 
 

@@ -1,7 +1,9 @@
 {{ config(materialized='view') }}
 {#-
     Since when the CRM knew each customer: as a contact (the earliest `created_at` of their CRM
-    records) and as a customer (the earliest snapshot with lifecycle stage `customer`). The
+    records, or the earliest snapshot when one is older: exports can carry a `created_at` later
+    than a snapshot of the same record) and as a customer (the earliest snapshot with lifecycle
+    stage `customer`). The
     moment rules' `unless_known_before` reads it (`int_moment_touchpoints`).
 -#}
 with
@@ -17,7 +19,7 @@ record_customers as (
 final as (
     select
         record_customers.customer_id,
-        min(crm_contacts.created_at) as contact_known_at,
+        least(min(crm_contacts.created_at), min(crm_contacts.occurred_at)) as contact_known_at,
         min(case when crm_contacts.lifecycle_stage = 'customer' then crm_contacts.occurred_at end)
             as customer_known_at
     from crm_contacts

@@ -17,11 +17,13 @@
       record     each touchpoint on its own.
 
     Moments in one `family` share an order: `first` takes the customer's first occurrence of the
-    family, `later` every other one (including a first one that `unless_known_before` withholds) (a first order is a purchase; later orders are renewals or
-    expansion). `unless_known_before` withholds `first` when the CRM knew the person earlier:
-    `contact` when the CRM record was created before it (not a first touch), `customer` when the
-    CRM held them as a customer before it (not a first purchase). A touchpoint matching several
-    rules takes the one with the lowest `priority`.
+    family, `later` every other one, including a first one that is withheld (a first order is a
+    purchase; later orders are renewals or expansion). `unless_known_before` withholds `first`
+    when the CRM knew the person earlier: `contact` when the CRM held a record of them before it
+    (not a first touch), `customer` when the CRM held them as a customer before it (not a first
+    purchase). `unless_after` withholds it when the customer's first occurrence of the family it
+    names came earlier: a visit after a purchase in a store is not a first touch. A touchpoint
+    matching several rules takes the one with the lowest `priority`.
 
     A session's touchpoints belong to the session's customer, so anonymous events before an
     identify call join the moment of the person who identified.
@@ -72,6 +74,7 @@ candidates as (
         rules.occurrence,
         rules.family,
         rules.unless_known_before,
+        rules.unless_after,
         rules.priority,
         rules.family || '|' || coalesce(
             case rules.grouped_by
@@ -108,9 +111,20 @@ occurrence_groups as (
     group by customer_id, family, group_key
 ),
 
+-- When each customer's first occurrence of each family started (`unless_after`).
+family_starts as (
+    select
+        customer_id,
+        family,
+        min(group_started_at) as family_started_at
+    from occurrence_groups
+    group by customer_id, family
+),
+
 ranked_groups as (
     select
         occurrence_groups.customer_id,
+        occurrence_groups.family,
         occurrence_groups.group_key,
         occurrence_groups.group_started_at,
         row_number() over (
@@ -139,12 +153,19 @@ qualified as (
         and not (
             coalesce(candidates.unless_known_before = 'customer', false)
             and coalesce(ranked_groups.was_customer_before, false)
+        )
+        and not coalesce(
+            family_starts.family_started_at < ranked_groups.group_started_at, false
         ) as is_first
     from candidates
     inner join ranked_groups
         on
             candidates.customer_id = ranked_groups.customer_id
             and candidates.group_key = ranked_groups.group_key
+    left join family_starts
+        on
+            candidates.customer_id = family_starts.customer_id
+            and candidates.unless_after = family_starts.family
 ),
 
 final as (
