@@ -177,7 +177,7 @@ def _journeys(work: Path) -> dict[str, object]:
         "select " + ", ".join(f"(select count(*) from marts.{name})" for name in names)
     ).fetchone()
     connection.close()
-    return dict(zip(names, figures, strict=True)) | {"scored_mentions": sum(sentiment.values())}
+    return dict(zip(names, figures, strict=True)) | {"scored_mentions": sentiment.scored}
 
 
 CONSENT_LAYER = "path:models/intermediate/commerce path:models/marts/consent"

@@ -1,7 +1,8 @@
 {#-
     The text of each social mention, as the listening tool exported it: free text written by a
     person, which can name people and places, so it stays in the restricted schema. The Dagster
-    asset sentiment/social_mentions reads it and publishes only a sentiment score per mention.
+    asset sentiment/social_mentions reads it and publishes only a sentiment score per mention;
+    it scores a text again when the text landed again (`_loaded_at`) after its score.
 -#}
 with
 
@@ -17,7 +18,8 @@ renamed as (
         occurred_at,
         _partition_date,
         _source_file,
-        _source_line
+        _source_line,
+        _loaded_at
     from source
 ),
 
@@ -31,7 +33,8 @@ final as (
         record_key,
         occurred_at,
         language_code,
-        mention_text
+        mention_text,
+        _loaded_at
     from deduplicated
     where nullif(trim(mention_text), '') is not null
 )

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.journeys import JOURNEY_LAYER
-from orchestration.journeys.sentiment import score_social_mentions
+from orchestration.journeys.sentiment import SentimentRun, score_social_mentions
 from orchestration.settings import REPO_ROOT
 from orchestration.transform.assets import dbt_executable
 
@@ -25,9 +25,9 @@ MENTION_TEXTS = ["--select", "+stg_restricted__social_mention_texts"]
 
 def build_journey_layer(
     warehouse: Path, *options: str, env: Mapping[str, str] | None = None
-) -> dict[str, int]:
+) -> SentimentRun:
     """Seeds, mention sentiment, then the journey layer on `warehouse`; `options` go to the
-    layer's `dbt run` (for example ``--full-refresh``). Returns the sentiment counts."""
+    layer's `dbt run` (for example ``--full-refresh``). Returns what the sentiment run did."""
     environment = dict(os.environ if env is None else env)
     environment["CONNECT360_WAREHOUSE"] = str(warehouse)
 
@@ -40,8 +40,8 @@ def build_journey_layer(
     dbt("run", *MENTION_TEXTS)
     connection = duckdb.connect(str(warehouse))
     try:
-        counts = score_social_mentions(connection)
+        sentiment = score_social_mentions(connection)
     finally:
         connection.close()
     dbt("run", *JOURNEY_LAYER, *options)
-    return counts
+    return sentiment
