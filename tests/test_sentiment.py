@@ -45,16 +45,22 @@ def _labels(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     ).fetchall()
 
 
-def test_the_asset_table_holds_scores_and_no_text(tmp_path) -> None:
-    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+#: a complaint and praise, landed on 1 March
+FIRST_TEXTS = [
+    ("social__mentions:1", "this is awful, I want a refund", "2026-03-01 06:00:00+00"),
+    ("social__mentions:2", "fantastic coffee", "2026-03-01 06:00:00+00"),
+]
+
+
+def _warehouse(path) -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect(str(path / "warehouse.duckdb"))
     connection.execute("create schema restricted")
-    _texts(
-        connection,
-        [
-            ("social__mentions:1", "this is awful, I want a refund", "2026-03-01 06:00:00+00"),
-            ("social__mentions:2", "fantastic coffee", "2026-03-01 06:00:00+00"),
-        ],
-    )
+    return connection
+
+
+def test_the_asset_table_holds_scores_and_no_text(tmp_path) -> None:
+    connection = _warehouse(tmp_path)
+    _texts(connection, FIRST_TEXTS)
     run = score_social_mentions(connection)
     assert (run.counts, run.scored, run.dropped) == (
         {"negative": 1, "neutral": 0, "positive": 1}, 2, 0,
@@ -75,15 +81,9 @@ def test_the_asset_table_holds_scores_and_no_text(tmp_path) -> None:
 
 
 def test_a_run_scores_only_new_and_reloaded_texts_and_drops_gone_ones(tmp_path) -> None:
-    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    connection.execute("create schema restricted")
+    connection = _warehouse(tmp_path)
     _texts(
-        connection,
-        [
-            ("social__mentions:1", "this is awful, I want a refund", "2026-03-01 06:00:00+00"),
-            ("social__mentions:2", "fantastic coffee", "2026-03-01 06:00:00+00"),
-            ("social__mentions:3", "great beans", "2026-03-01 06:00:00+00"),
-        ],
+        connection, [*FIRST_TEXTS, ("social__mentions:3", "great beans", "2026-03-01 06:00:00+00")]
     )
     score_social_mentions(connection)
     # Nothing new: nothing is scored again.
