@@ -296,14 +296,14 @@ def main(argv: list[str] | None = None) -> int:
         build_journey_layer(warehouse, "--full-refresh")
     runs = [("resolved identity", warehouse)]
     scratch_folder = None
-    if arguments.oracle_identity:
-        if arguments.keep_oracle:
-            scratch = arguments.keep_oracle
-        else:
-            scratch_folder = Path(tempfile.mkdtemp(prefix="connect360-oracle-"))
-            scratch = scratch_folder / "warehouse.duckdb"
-        runs.append(("truth identity", with_oracle_identity(warehouse, truth, scratch)))
     try:
+        if arguments.oracle_identity:
+            if arguments.keep_oracle:
+                scratch = arguments.keep_oracle
+            else:
+                scratch_folder = Path(tempfile.mkdtemp(prefix="connect360-oracle-"))
+                scratch = scratch_folder / "warehouse.duckdb"
+            runs.append(("truth identity", with_oracle_identity(warehouse, truth, scratch)))
         for label, path in runs:
             for figures in measure(path, truth):
                 print(json.dumps({"identity": label} | figures))

@@ -124,7 +124,6 @@ family_starts as (
 ranked_groups as (
     select
         occurrence_groups.customer_id,
-        occurrence_groups.family,
         occurrence_groups.group_key,
         occurrence_groups.group_started_at,
         row_number() over (
