@@ -1,6 +1,7 @@
 """Incremental staging (macros/landed_records.sql) through dbt: a run after new, reloaded and
 late landing days holds exactly what a full rebuild holds — the latest landed copy of every
-record id that still has a copy in raw."""
+record id that still has a copy in raw. The identity graph's occurrences follow staging the same
+way (`staged_records`): their incremental run equals a full rebuild too."""
 
 import json
 from collections.abc import Iterator
@@ -13,10 +14,13 @@ from orchestration.transform.assets import dbt_resource
 
 MODEL = "stg_web__events"
 COLUMNS = "event_id, page_name, _partition_date, _source_file, _source_line"
+OCCURRENCES = "int_identity__occurrences"
 
 
 def page(name: str) -> dict:
-    return segment("page", "anon-1", None, name=name)
+    """A page view; each copy's browser is named after its page, so a record's identifier
+    changes with the copy staged."""
+    return segment("page", f"anon-{name.lower().replace(' ', '-')}", None, name=name)
 
 
 def land(warehouse: Warehouse, day: str, records: dict[str, str], file: str) -> None:
@@ -39,6 +43,10 @@ def staged(warehouse: Warehouse) -> list[tuple]:
     return warehouse.query(f"select {COLUMNS} from staging.{MODEL} order by event_id")
 
 
+def occurrences(warehouse: Warehouse) -> list[tuple]:
+    return warehouse.query(f"select * from identity.{OCCURRENCES} order by all")
+
+
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
     warehouse = Warehouse(tmp_path_factory.mktemp("staging") / "warehouse.duckdb")
@@ -52,7 +60,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
         "d2.jsonl",
     )
     land(warehouse, "2026-03-03", {"late": "First copy"}, "d3.jsonl")
-    warehouse.build(MODEL)
+    warehouse.build(f"+{OCCURRENCES}")
     yield warehouse
     patch.undo()
 
@@ -70,7 +78,7 @@ def test_incremental_run_equals_a_full_rebuild(warehouse: Warehouse) -> None:
     land(warehouse, "2026-03-02", {"changed": "After"}, "d2-corrected.jsonl")
     # A new day brings a new record and a later copy of a day-3 record (a webhook retry).
     land(warehouse, "2026-03-04", {"new": "New", "late": "Retried copy"}, "d4.jsonl")
-    warehouse.build(MODEL)
+    warehouse.build(f"+{OCCURRENCES}")
     incremental = staged(warehouse)
     assert {row[0]: row[1] for row in incremental} == {
         "kept": "Old copy",
@@ -80,11 +88,50 @@ def test_incremental_run_equals_a_full_rebuild(warehouse: Warehouse) -> None:
         "new": "New",
     }
     assert [row[2].isoformat() for row in incremental if row[0] == "fallback"] == ["2026-03-01"]
-    dbt_resource().cli(["run", "--select", MODEL, "--full-refresh"], raise_on_error=True).wait()
+    identifiers = warehouse.query(
+        f"select split_part(record_id, ':', 2), identifier_value from identity.{OCCURRENCES} "
+        "where source_stream = 'web__events' order by 1"
+    )
+    assert identifiers == [
+        ("changed", "anon-after"),
+        ("fallback", "anon-day-one-copy"),
+        ("kept", "anon-old-copy"),
+        ("late", "anon-retried-copy"),
+        ("new", "anon-new"),
+    ]
+    incremental_occurrences = occurrences(warehouse)
+    dbt_resource().cli(
+        ["run", "--select", f"{MODEL} {OCCURRENCES}", "--full-refresh"], raise_on_error=True
+    ).wait()
     assert staged(warehouse) == incremental
+    assert occurrences(warehouse) == incremental_occurrences
 
 
 def test_a_run_without_new_landings_changes_nothing(warehouse: Warehouse) -> None:
     before = warehouse.query(f"select * from staging.{MODEL} order by event_id")
-    warehouse.build(MODEL)
+    occurrences_before = occurrences(warehouse)
+    warehouse.build(f"+{OCCURRENCES}")
     assert warehouse.query(f"select * from staging.{MODEL} order by event_id") == before
+    assert occurrences(warehouse) == occurrences_before
+
+
+def test_other_identity_rules_rebuild_every_occurrence(warehouse: Warehouse) -> None:
+    """Blocking a value rebuilds the occurrences of records staged long before, and lifting
+    the block brings them back."""
+
+    def identifier_of(event_id: str) -> str | None:
+        (row,) = warehouse.query(
+            f"select identifier_value from identity.{OCCURRENCES} "
+            f"where record_id = 'web__events:{event_id}'"
+        )
+        return row[0]
+
+    blocklist = {"anonymous_id": {"values": ["anon-old-copy"], "patterns": []}}
+    dbt_resource().cli(
+        ["run", "--select", OCCURRENCES, "--vars", json.dumps({"identity_blocklist": blocklist})],
+        raise_on_error=True,
+    ).wait()
+    assert identifier_of("kept") is None
+    assert identifier_of("new") == "anon-new"
+    dbt_resource().cli(["run", "--select", OCCURRENCES], raise_on_error=True).wait()
+    assert identifier_of("kept") == "anon-old-copy"

@@ -1,3 +1,10 @@
+{{ config(
+    materialized='table' if target.type == 'spark' else 'incremental',
+    incremental_strategy='delete+insert',
+    unique_key='record_id',
+    on_schema_change='append_new_columns',
+    post_hook="{{ connect360.forget_unstaged_records() }}",
+) }}
 {#-
     Every identifier every source record carries, one row per (record, identifier): the input of
     the identity graph. Emails, phones and handles are pseudonymous keys from staging; account ids
@@ -11,6 +18,12 @@
     Sources list their identifiers strongest first; a consent subject's type comes from the row.
     Automated traffic (web events whose user agent is a robot's, `is_bot`) carries no identifiers:
     a crawler is nobody's customer, and its records stay countable as unattributed.
+
+    Incremental on DuckDB: each row keeps its staged record's day version, and a run rebuilds
+    only the records staging restaged or withdrew since (macros/landed_records.sql,
+    `staged_records`). `identity_rules_version` is a digest of the blocklist and the identifier
+    types: a run under other ones rebuilds every row. After changing this model, or rebuilding
+    staging with `--full-refresh`, rebuild it with `--full-refresh` too.
 -#}
 {%- set text = dbt.type_string() -%}
 {%- set subject_type_sql = "case when subject_type in ('email', 'phone') then subject_type"
@@ -64,6 +77,12 @@
         ("case when subject_type in ('user_id', 'anonymous_id') then subject_type end", 'subject_id')]},
 ] -%}
 {%- set known_types = connect360.identity_identifier_types() -%}
+{%- set rules_version = local_md5(
+    tojson(connect360.identity_blocklist(), sort_keys=true) ~ tojson(known_types, sort_keys=true)
+) -%}
+{%- set incremental = connect360.follows_staged_versions(
+    'identity_rules_version', rules_version
+) -%}
 
 {%- for source in sources %}
     {%- set stream = source['model'][4:] %}
@@ -87,8 +106,14 @@
                         then null
                     else nullif(trim({{ value_sql }}), '')
                 end as value_{{ loop.index }}
-            {%- endfor %}
-        from {{ ref(source['model']) }}
+            {%- endfor %},
+            _partition_date,
+            _loaded_at
+        from (
+            {{ connect360.staged_records(
+                ref(source['model']), source['key'], stream, incremental
+            ) }}
+        ) as staged
     ),
 
     {{ stream }}_hubs as (
@@ -120,6 +145,8 @@
                 {%- endfor %}
             end as identifier_value,
             slots.ordinal = hubs.hub_ordinal as is_hub,
+            hubs._partition_date,
+            hubs._loaded_at,
             case hubs.hub_ordinal
                 {%- for _ in source['identifiers'] %}
                     when
@@ -167,5 +194,8 @@ select
     {{ connect360.identifier_priority('identifier_type') }} as identifier_priority,
     {{ connect360.identity_node_id('identifier_type', 'identifier_value') }} as node_id,
     coalesce(is_hub, false) as is_hub,
-    hub_node_id
+    hub_node_id,
+    _partition_date,
+    _loaded_at,
+    '{{ rules_version }}' as identity_rules_version
 from unioned
