@@ -15,6 +15,9 @@ says which touchpoints (source records) make up each recognized occurrence. Per 
 Funnels: the true funnel counts are computed here, in Python, from the true moments the
 warehouse could see (same definitions, `seeds/journey_funnels.csv`, an independent
 implementation of `int_funnel_progress`), and compared step by step with `marts.funnel_conversion`.
+With ``--oracle-identity`` they are compared once more over the intact people only: those none
+of whose records the simulator damaged (the truth's `malformed_kind`), so no quarantined record
+hides a moment from the warehouse.
 
 Moments stand on identity resolution: an anonymous browser the graph could not join to its
 person starts a "first touch" of its own. With ``--oracle-identity`` the journey models are
@@ -40,6 +43,7 @@ from orchestration.settings import REPO_ROOT, Settings
 MOMENT_TOUCHPOINTS = "journeys.int_moment_touchpoints"
 TOUCHPOINTS = "journeys.int_touchpoints_unioned"
 BRIDGE = "identity.int_identity__record_customers"
+FUNNEL_PROGRESS = "journeys.int_funnel_progress"
 FUNNELS_SEED = REPO_ROOT / "seeds" / "journey_funnels.csv"
 
 
@@ -188,8 +192,15 @@ def true_funnel_counts(
     return reached
 
 
-def compare_funnels(warehouse: Path, truth: Path) -> list[dict[str, object]]:
-    """Per funnel step: customers the warehouse counts against people the truth counts."""
+def compare_funnels(
+    warehouse: Path, truth: Path, *, intact_people_only: bool = False
+) -> list[dict[str, object]]:
+    """Per funnel step: customers the warehouse counts against people the truth counts.
+
+    With `intact_people_only` (for a warehouse built on the truth's people, where a customer id
+    is a person id), both sides count only the people none of whose records the simulator
+    damaged: what the moment rules make of complete input, with no quarantined record missing.
+    """
     funnels: dict[str, list[tuple[str, int]]] = {}
     with FUNNELS_SEED.open() as seed:
         rows = sorted(
@@ -199,6 +210,15 @@ def compare_funnels(warehouse: Path, truth: Path) -> list[dict[str, object]]:
         funnels.setdefault(row["funnel"], []).append(
             (row["moment"], int(row["conversion_window_days"]))
         )
+    intact = (
+        f"""
+        and moments.person_id in (
+            select person_id from read_parquet('{truth}/records*.parquet')
+            group by person_id having count(malformed_kind) = 0
+        )"""
+        if intact_people_only
+        else ""
+    )
     connection = duckdb.connect(str(warehouse), read_only=True)
     try:
         visible = connection.execute(
@@ -212,11 +232,22 @@ def compare_funnels(warehouse: Path, truth: Path) -> list[dict[str, object]]:
             inner join {TOUCHPOINTS} as touchpoints
                 on touchpoints.record_id
                     = records.channel || '__' || records.entity || ':' || records.record_key
-            where people.erased_at is null
+            where people.erased_at is null {intact}
             """
         ).fetchall()
         counted = connection.execute(
-            "select funnel, step_number, customers_reached from marts.funnel_conversion"
+            f"""
+            select progress.funnel, progress.step_number, count(*)
+            from {FUNNEL_PROGRESS} as progress
+            where progress.customer_id in (
+                select distinct moments.person_id from read_parquet('{truth}/moments.parquet')
+                    as moments
+                where true {intact}
+            )
+            group by all
+            """
+            if intact_people_only
+            else "select funnel, step_number, customers_reached from marts.funnel_conversion"
         ).fetchall()
     finally:
         connection.close()
@@ -309,6 +340,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps({"identity": label} | figures))
             for step in compare_funnels(path, truth):
                 print(json.dumps({"identity": label} | step))
+        if arguments.oracle_identity:
+            for step in compare_funnels(runs[-1][1], truth, intact_people_only=True):
+                print(json.dumps({"identity": "truth identity", "people": "intact"} | step))
     finally:
         if scratch_folder is not None:
             shutil.rmtree(scratch_folder, ignore_errors=True)
