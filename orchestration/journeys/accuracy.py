@@ -210,15 +210,11 @@ def compare_funnels(
         funnels.setdefault(row["funnel"], []).append(
             (row["moment"], int(row["conversion_window_days"]))
         )
-    intact = (
-        f"""
-        and moments.person_id in (
-            select person_id from read_parquet('{truth}/records*.parquet')
-            group by person_id having count(malformed_kind) = 0
-        )"""
-        if intact_people_only
-        else ""
+    intact_people = (
+        f"select person_id from read_parquet('{truth}/records*.parquet') "
+        "group by person_id having count(malformed_kind) = 0"
     )
+    intact = f"and moments.person_id in ({intact_people})" if intact_people_only else ""
     connection = duckdb.connect(str(warehouse), read_only=True)
     try:
         visible = connection.execute(
@@ -239,11 +235,7 @@ def compare_funnels(
             f"""
             select progress.funnel, progress.step_number, count(*)
             from {FUNNEL_PROGRESS} as progress
-            where progress.customer_id in (
-                select distinct moments.person_id from read_parquet('{truth}/moments.parquet')
-                    as moments
-                where true {intact}
-            )
+            where progress.customer_id in ({intact_people})
             group by all
             """
             if intact_people_only
