@@ -9,6 +9,7 @@ import duckdb
 import pytest
 from simulated import simulate_and_load
 
+from orchestration.identity.accuracy import main as identity_accuracy
 from orchestration.identity.accuracy import measure
 from orchestration.ingestion.contracts import load_contracts
 from orchestration.transform.assets import dbt_resource
@@ -203,3 +204,14 @@ def test_identity_resolution_matches_the_truth(pipeline):
     assert figures["unattributed_records"] < 0.02 * figures["records"]
     assert figures["pairwise_precision"] >= 0.995, figures
     assert figures["linkable_recall"] >= 0.98
+
+
+def test_accuracy_command_reads_the_configured_warehouse(pipeline, monkeypatch, capsys):
+    monkeypatch.setenv("CONNECT360_WAREHOUSE", str(pipeline / "warehouse.duckdb"))
+    monkeypatch.setenv("CONNECT360_TRUTH_DIR", str(pipeline / "truth"))
+    assert identity_accuracy(["--fingerprint-study"]) == 0
+    built, *study = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert built == {"run": "as built", "build_seconds": None} | measure(
+        pipeline / "warehouse.duckdb", pipeline / "truth"
+    )
+    assert [figures["fingerprint_customers_at_most"] for figures in study] == [None, 3, 2]

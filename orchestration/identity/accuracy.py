@@ -19,6 +19,13 @@ Each source record the truth attributes to a person is compared with the custome
 With ``--build``, the probabilistic matching step runs first (restricted attributes, then
 Splink), and the identity models are rebuilt without and with its matches; both results are
 reported.
+
+With ``--fingerprint-study``, the command also reports what linking browsers and app installs by
+their network fingerprint (IP address and user agent, or device model) would do to the figures:
+the only signal left in the data for the pairs that are not linkable. It is a measurement, not a
+pipeline option: 360Connect does not fingerprint, because addresses are shared by households,
+offices and carriers, and linking people by them without consent is the tracking the consent
+rules exist to prevent.
 """
 
 from __future__ import annotations
@@ -214,6 +221,116 @@ def _dbt(arguments: list[str], env: dict[str, str]) -> None:
     subprocess.run([dbt_executable(), *arguments, "--quiet"], cwd=REPO_ROOT, env=env, check=True)
 
 
+def fingerprint_study(
+    warehouse: Path, truth: Path, limits: tuple[int | None, ...] = (None, 3, 2)
+) -> list[dict[str, object]]:
+    """Pairwise precision and recall if customers sharing a network fingerprint were merged.
+
+    A fingerprint is a web or app event's IP address with its user agent (web) or device model
+    (app). For each limit, fingerprints seen with more customers than the limit are ignored, as
+    the identity graph ignores a shared device; the rest merge their customers.
+    """
+    connection = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        connection.execute(
+            f"""
+            create temp table judged as
+            select truth.person_id, bridge.customer_id
+            from read_parquet('{truth}/records*.parquet') as truth
+            inner join {BRIDGE} as bridge
+                on bridge.record_id
+                    = truth.channel || '__' || truth.entity || ':' || truth.record_key
+            where truth.person_id is not null and bridge.customer_id is not null
+            """
+        )
+        connection.execute(
+            f"""
+            create temp table prints as
+            select distinct bridge.customer_id,
+                events.payload ->> '$.context.ip' || ' ' || coalesce(
+                    events.payload ->> '$.context.userAgent',
+                    events.payload ->> '$.context.device.model', ''
+                ) as fingerprint
+            from (
+                select 'web__events:' || record_key as record_id, payload from raw.web__events
+                union all
+                select 'mobile_app__events:' || record_key, payload from raw.mobile_app__events
+            ) as events
+            inner join {BRIDGE} as bridge using (record_id)
+            where bridge.customer_id is not null and events.payload ->> '$.context.ip' is not null
+            """
+        )
+        results = []
+        for limit in limits:
+            connection.execute(
+                f"""
+                create or replace temp table edges as
+                with usable as (
+                    select fingerprint from prints group by fingerprint
+                    having count(*) <= {limit if limit is not None else "count(*)"}
+                )
+                select distinct one.customer_id as a, other.customer_id as b
+                from prints as one
+                inner join prints as other using (fingerprint)
+                where one.fingerprint in (select fingerprint from usable)
+                    and one.customer_id <> other.customer_id
+                """
+            )
+            connection.execute(
+                "create or replace temp table labels as "
+                "select distinct a as customer_id, a as label from edges"
+            )
+            while True:  # Label propagation over the customers the fingerprints join.
+                connection.execute(
+                    """
+                    create or replace temp table next_labels as
+                    select labels.customer_id,
+                        least(labels.label, coalesce(min(theirs.label), labels.label)) as label
+                    from labels
+                    left join edges on edges.a = labels.customer_id
+                    left join labels as theirs on theirs.customer_id = edges.b
+                    group by labels.customer_id, labels.label
+                    """
+                )
+                (changed,) = connection.execute(
+                    "select count(*) from next_labels inner join labels using (customer_id) "
+                    "where next_labels.label <> labels.label"
+                ).fetchone()
+                connection.execute(
+                    "create or replace temp table labels as select * from next_labels"
+                )
+                if changed == 0:
+                    break
+            together, by_cluster, by_person, merged_customers = connection.execute(
+                """
+                with placed as (
+                    select judged.person_id,
+                        coalesce(labels.label, judged.customer_id) as cluster
+                    from judged left join labels using (customer_id)
+                )
+                select
+                    (select sum(n * (n - 1) / 2) from (
+                        select count(*) as n from placed group by person_id, cluster)),
+                    (select sum(n * (n - 1) / 2) from (
+                        select count(*) as n from placed group by cluster)),
+                    (select sum(n * (n - 1) / 2) from (
+                        select count(*) as n from placed group by person_id)),
+                    (select count(*) from labels)
+                """
+            ).fetchone()
+            results.append(
+                {
+                    "fingerprint_customers_at_most": limit,
+                    "customers_merged": merged_customers,
+                    "pairwise_precision": round(float(together) / float(by_cluster), 6),
+                    "pairwise_recall": round(float(together) / float(by_person), 6),
+                }
+            )
+        return results
+    finally:
+        connection.close()
+
+
 def _match(warehouse: Path, env: dict[str, str]) -> dict[str, object]:
     """The probabilistic step as the Dagster asset runs it: attributes, then Splink."""
     _dbt(["run", "--select", "+restricted_match_attributes"], env)
@@ -240,9 +357,14 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="rebuild the identity models with and without probabilistic matching first",
     )
+    parser.add_argument(
+        "--fingerprint-study",
+        action="store_true",
+        help="also report what merging customers by IP address and user agent would do",
+    )
     arguments = parser.parse_args(argv)
     settings = Settings.from_env()
-    warehouse = arguments.warehouse or settings.warehouse_path_path
+    warehouse = arguments.warehouse or settings.warehouse_path
     truth = arguments.truth or settings.truth_dir
     env = os.environ | {"CONNECT360_WAREHOUSE": str(warehouse)}
     runs = [(False, True), (True, True)] if arguments.build else [(None, False)]
@@ -257,6 +379,9 @@ def main(argv: list[str] | None = None) -> int:
         figures |= measure(warehouse, truth)
         results.append(figures)
         print(json.dumps(figures))
+    if arguments.fingerprint_study:
+        for figures in fingerprint_study(warehouse, truth):
+            print(json.dumps({"run": "fingerprint study"} | figures))
     return 0
 
 
