@@ -320,11 +320,11 @@ class Journey:
         self.note("user_id", self.p.user_id)
         if self.p.is_existing:
             self._existing_customer()
-        for ts in self._poisson(self.p.persona.sessions):
+        for ts in self._local_arrivals(self.p.persona.sessions, SESSION_HOURS):
             with self.occurrence():
                 self._session(ts)
         if self.p.store is not None:
-            for ts in self._poisson(self.p.persona.store_visits):
+            for ts in self._local_arrivals(self.p.persona.store_visits, STORE_HOURS):
                 self._store_visit(ts)
         self._subscription()
         for ts in self._poisson(self.p.persona.support * 0.5):
@@ -423,6 +423,12 @@ class Journey:
             "orders": len(self.orders),
             "has_app": self.device is not None,
         }
+
+    def _local_arrivals(self, per_month: float, hours: tuple[int, ...]) -> list[float]:
+        """Poisson arrivals, each moved to one of `hours` (local) on its day, in time order: a
+        flow changes what later ones see (signed up, a customer, logged in), so two visits on
+        one day must run in the order they happen, not the order they were drawn."""
+        return sorted(self.local_time(ts, hours) for ts in self._poisson(per_month))
 
     def _poisson(self, per_month: float) -> list[float]:
         times: list[float] = []
@@ -632,7 +638,6 @@ class Journey:
 
     def _session(self, ts: float) -> None:
         """One visit to the shop's site or app, inside the occurrence `run` opens for it."""
-        ts = self.local_time(ts, SESSION_HOURS)
         if not self.start <= ts < self.end:
             return
         first = not self.touched and not self.p.is_existing
@@ -1019,10 +1024,9 @@ class Journey:
                 clock + rng.uniform(1, 48) * HOUR,
             )
 
-    def _store_visit(self, ts: float) -> None:
+    def _store_visit(self, at: float) -> None:
         store = self.p.store
         assert store is not None
-        at = self.local_time(ts, STORE_HOURS)
         if not self.start <= at < self.end:
             return
         day = self.w.day_index(at)

@@ -278,7 +278,8 @@ def test_a_shared_tablet_reports_one_device_whoever_uses_it(
         os_name = event["context"]["os"]["name"]
         reported[device["id"]].add((device["model"], device["advertisingId"], os_name))
     shared = [device for device, people in people_by_device.items() if len(people) > 1]
-    assert len(shared) >= 2
+    # 1,500 people share one or two tablets, by the draw of the seed: one is enough to check.
+    assert shared
     assert all(len(reported[device]) == 1 for device in shared)
 
 

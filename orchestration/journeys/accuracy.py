@@ -268,21 +268,27 @@ def with_oracle_identity(warehouse: Path, truth: Path, scratch: Path) -> Path:
         connection.execute(
             f"""
             create or replace table {BRIDGE} as
+            -- Every staged record, by its hub row (or its only row when it has no
+            -- identifier), not the resolved bridge: the resolved graph's erasures can take
+            -- records of other people with them (anonymous events on a household tablet
+            -- that the graph gave an erased member), which a perfect graph would keep.
             select
-                bridge.record_id,
-                bridge.source_stream,
-                bridge.occurred_at,
+                occurrences.record_id,
+                occurrences.source_stream,
+                occurrences.occurred_at,
                 truth.person_id as customer_id,
-                bridge.resolved_by,
-                bridge.resolution
-            from {BRIDGE} as bridge
+                occurrences.identifier_type as resolved_by,
+                'resolved' as resolution
+            from identity.int_identity__occurrences as occurrences
             inner join read_parquet('{truth}/records*.parquet') as truth
-                on bridge.record_id
+                on occurrences.record_id
                     = truth.channel || '__' || truth.entity || ':' || truth.record_key
             inner join read_parquet('{truth}/people.parquet') as people
                 on truth.person_id = people.person_id
-            -- A perfect identity graph would erase all of an erased person's records.
-            where people.erased_at is null
+            where
+                (occurrences.is_hub or occurrences.hub_node_id is null)
+                -- A perfect identity graph would erase all of an erased person's records.
+                and people.erased_at is null
             """
         )
     finally:

@@ -123,7 +123,13 @@ credited_steps as (
 shared_steps as (
     select
         *,
-        decay_weight / sum(decay_weight) over (partition by conversion_id) as time_decay_credit
+        -- Summed in step order: floating-point addition in whatever order the rows come
+        -- would differ in the last digits between a full and an incremental build.
+        decay_weight / sum(decay_weight) over (
+            partition by conversion_id
+            order by step_number
+            rows between unbounded preceding and unbounded following
+        ) as time_decay_credit
     from credited_steps
 ),
 
