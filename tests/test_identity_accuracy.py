@@ -85,3 +85,18 @@ def test_fingerprint_study_counts_pairs_by_hand(handmade):
         "pairwise_precision": 1.0,
         "pairwise_recall": round(6 / 7, 6),
     }
+
+
+def test_fingerprint_study_of_one_record_customers_reports_zero_not_an_error(handmade):
+    warehouse, truth = handmade
+    connection = duckdb.connect(str(warehouse))
+    connection.execute(
+        "delete from identity.int_identity__record_customers where record_id <> 'web__events:w1'"
+    )
+    connection.close()
+    for row in fingerprint_study(warehouse, truth):
+        assert (row["customers_merged"], row["pairwise_precision"], row["pairwise_recall"]) == (
+            0,
+            0,
+            0,
+        )

@@ -322,8 +322,9 @@ def fingerprint_study(
                 {
                     "fingerprint_customers_at_most": limit,
                     "customers_merged": merged_customers,
-                    "pairwise_precision": round(float(together) / float(by_cluster), 6),
-                    "pairwise_recall": round(float(together) / float(by_person), 6),
+                    # No pairs (a warehouse of one-record customers): 0, as `measure` says.
+                    "pairwise_precision": round(float(together or 0) / float(by_cluster or 1), 6),
+                    "pairwise_recall": round(float(together or 0) / float(by_person or 1), 6),
                 }
             )
         return results
