@@ -1,14 +1,18 @@
 """The Dagster code location: it loads, keeps its asset keys, and schedules and senses correctly."""
 
 import json
+import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+from dagster_dbt import DbtProject
 
 from orchestration.definitions import defs
 from orchestration.ingestion.assets import (
@@ -23,7 +27,8 @@ from orchestration.ingestion.assets import (
 from orchestration.ingestion.contracts import get_contract, load_contracts
 from orchestration.quality.checks import QUALITY_CHECKS, great_expectations_checks
 from orchestration.resources import LandingResource, WarehouseResource
-from orchestration.settings import WAREHOUSE_POOL
+from orchestration.settings import REPO_ROOT, WAREHOUSE_POOL
+from orchestration.transform import assets
 from orchestration.transform.assets import (
     connect360_activation_assets,
     connect360_dbt_assets,
@@ -351,3 +356,33 @@ def test_backfill_transactions_are_bounded_by_landing_bytes(tmp_path, monkeypatc
         (folder / "events.jsonl").write_bytes(b"x" * size)
     chunks = list(transaction_chunks(tmp_path, contract, days))
     assert chunks == [days[0:1], days[1:3], days[3:4], days[4:5]]
+
+
+def test_dbt_outside_dagster_writes_a_target_of_its_own(tmp_path, monkeypatch):
+    # The project's manifest is read by the quality suites while other dbt runs go on (a test
+    # worker, the benchmark): dbt rewrites manifest.json in place, so it must not write there.
+    written: list[set[str]] = []
+    own_target = assets.private_target
+
+    @contextmanager
+    def watched() -> Iterator[Path]:
+        with own_target() as target:
+            yield target
+            written.append({path.name for path in target.iterdir()})
+
+    monkeypatch.setattr(assets, "PROJECT_TARGET", tmp_path)
+    monkeypatch.setattr(assets, "private_target", watched)
+    assets.run_dbt(["parse"], os.environ)
+    assert len(written) == 1 and "manifest.json" in written[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_dagster_dev_publishes_the_reparsed_manifest_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(assets, "PROJECT_TARGET", tmp_path / "scratch")
+    published = tmp_path / "published"
+    project = DbtProject(project_dir=REPO_ROOT, profiles_dir=REPO_ROOT, target_path=published)
+    assets.ManifestPreparer().prepare(project)
+    manifest = json.loads((published / "manifest.json").read_text())
+    assert any(node["name"] == "customers" for node in manifest["nodes"].values())
+    assert (published / assets.PARTIAL_PARSE).exists()
+    assert list((tmp_path / "scratch").iterdir()) == []

@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -41,8 +40,8 @@ from pathlib import Path
 import duckdb
 
 from orchestration.identity.matching import run_matching
-from orchestration.settings import REPO_ROOT, Settings
-from orchestration.transform.assets import dbt_executable
+from orchestration.settings import Settings
+from orchestration.transform.assets import run_dbt
 
 BRIDGE = "identity.int_identity__record_customers"
 
@@ -217,10 +216,6 @@ def _linkable_recall(connection: duckdb.DuckDBPyConnection) -> tuple[float, floa
     return float(linkable) / float(supported), float(supported) / float(everything)
 
 
-def _dbt(arguments: list[str], env: dict[str, str]) -> None:
-    subprocess.run([dbt_executable(), *arguments, "--quiet"], cwd=REPO_ROOT, env=env, check=True)
-
-
 def fingerprint_study(
     warehouse: Path, truth: Path, limits: tuple[int | None, ...] = (None, 3, 2)
 ) -> list[dict[str, object]]:
@@ -334,7 +329,7 @@ def fingerprint_study(
 
 def _match(warehouse: Path, env: dict[str, str]) -> dict[str, object]:
     """The probabilistic step as the Dagster asset runs it: attributes, then Splink."""
-    _dbt(["run", "--select", "+restricted_match_attributes"], env)
+    run_dbt(["run", "--select", "+restricted_match_attributes"], env)
     connection = duckdb.connect(str(warehouse))
     try:
         return run_matching(connection)
@@ -345,7 +340,7 @@ def _match(warehouse: Path, env: dict[str, str]) -> dict[str, object]:
 def _rebuild_identity(probabilistic: bool, env: dict[str, str]) -> float:
     started = time.perf_counter()
     variables = json.dumps({"identity_probabilistic_matching": probabilistic})
-    _dbt(["run", "--select", "identity", "--vars", variables], env)
+    run_dbt(["run", "--select", "identity", "--vars", variables], env)
     return time.perf_counter() - started
 
 

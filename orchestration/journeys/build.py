@@ -8,7 +8,6 @@ resolution must have run on the warehouse first.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -16,8 +15,7 @@ import duckdb
 
 from orchestration.journeys import JOURNEY_LAYER
 from orchestration.journeys.sentiment import SentimentRun, score_social_mentions
-from orchestration.settings import REPO_ROOT
-from orchestration.transform.assets import dbt_executable
+from orchestration.transform.assets import run_dbt
 
 #: the restricted model the sentiment asset reads, with the staging it is built from
 MENTION_TEXTS = ["--select", "+stg_restricted__social_mention_texts"]
@@ -32,9 +30,7 @@ def build_journey_layer(
     environment["CONNECT360_WAREHOUSE"] = str(warehouse)
 
     def dbt(*arguments: str) -> None:
-        subprocess.run(
-            [dbt_executable(), *arguments, "--quiet"], cwd=REPO_ROOT, env=environment, check=True
-        )
+        run_dbt(arguments, environment)
 
     dbt("seed")
     dbt("run", *MENTION_TEXTS)

@@ -6,8 +6,11 @@ that writes it, the group is the folder a node lives in, and owners come from ``
 
 import os
 import shutil
+import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,41 @@ def dbt_executable() -> str:
     return shutil.which("dbt") or "dbt"
 
 
+PROJECT_TARGET = REPO_ROOT / "target"
+#: dbt's partial parse cache; a private target directory starts from the project's copy
+PARTIAL_PARSE = "partial_parse.msgpack"
+
+
+@contextmanager
+def private_target() -> Iterator[Path]:
+    """A fresh dbt target directory under ``target/`` for one dbt invocation, removed after.
+
+    dbt rewrites ``manifest.json`` in place, so a process reading the project's manifest (the
+    quality suites) or a second dbt sharing the directory can meet a half-written file. Every
+    dbt run but ``make install``'s parse therefore writes elsewhere, as dagster-dbt's own
+    invocations do. The project's partial parse cache is copied in so dbt need not parse afresh.
+    """
+    PROJECT_TARGET.mkdir(exist_ok=True)
+    target = Path(tempfile.mkdtemp(prefix="run_", dir=PROJECT_TARGET))
+    try:
+        if (PROJECT_TARGET / PARTIAL_PARSE).exists():
+            shutil.copyfile(PROJECT_TARGET / PARTIAL_PARSE, target / PARTIAL_PARSE)
+        yield target
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
+
+
+def run_dbt(arguments: Sequence[str], env: Mapping[str, str]) -> None:
+    """dbt in a subprocess with ``env`` (another warehouse, say), in a target of its own."""
+    with private_target() as target:
+        subprocess.run(
+            [dbt_executable(), *arguments, "--quiet", "--target-path", str(target)],
+            cwd=REPO_ROOT,
+            env=dict(env),
+            check=True,
+        )
+
+
 class ManifestPreparer(DbtProjectPreparer):
     """Re-parse the project under ``dagster dev`` so edits to models show up on reload."""
 
@@ -40,9 +78,16 @@ class ManifestPreparer(DbtProjectPreparer):
             self.prepare(project)
 
     def prepare(self, project: DbtProject) -> None:
-        DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
-            ["parse", "--quiet"], target_path=project.target_path
-        ).wait()
+        # Parsed aside, then moved into place whole: readers of the manifest never see it half
+        # written (a rename within one file system is atomic).
+        published = project.project_dir / project.target_path
+        with private_target() as target:
+            DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
+                ["parse", "--quiet"], target_path=target
+            ).wait()
+            published.mkdir(parents=True, exist_ok=True)
+            for name in (PARTIAL_PARSE, "manifest.json"):
+                os.replace(target / name, published / name)
 
 
 dbt_project = DbtProject(
