@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pytest
 from dagster_dbt import DbtProject
 
 from orchestration.definitions import defs
@@ -386,3 +387,27 @@ def test_dagster_dev_publishes_the_reparsed_manifest_whole(tmp_path, monkeypatch
     assert any(node["name"] == "customers" for node in manifest["nodes"].values())
     assert (published / assets.PARTIAL_PARSE).exists()
     assert list((tmp_path / "scratch").iterdir()) == []
+
+
+def test_old_dbt_run_targets_are_pruned_and_the_project_manifest_stays(tmp_path, monkeypatch):
+    monkeypatch.setattr(assets, "PROJECT_TARGET", tmp_path)
+    monkeypatch.setenv("CONNECT360_DBT_RUN_RETENTION_DAYS", "14")
+    now = time.time()
+    for name, age_days in [("old-run", 15), ("recent-run", 13), ("compiled", 30)]:
+        (tmp_path / name).mkdir()
+        if name != "compiled":
+            (tmp_path / name / "manifest.json").write_text("{}")
+        for path in [tmp_path / name, *(tmp_path / name).iterdir()]:
+            os.utime(path, (now - age_days * 86_400, now - age_days * 86_400))
+    (tmp_path / "manifest.json").write_text("{}")
+    os.utime(tmp_path / "manifest.json", (now - 99 * 86_400, now - 99 * 86_400))
+
+    assert assets.prune_run_targets(now) == [tmp_path / "old-run"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "compiled",
+        "manifest.json",
+        "recent-run",
+    ]
+    monkeypatch.setenv("CONNECT360_DBT_RUN_RETENTION_DAYS", "two weeks")
+    with pytest.raises(ValueError, match="whole number of days"):
+        assets.prune_run_targets(now)

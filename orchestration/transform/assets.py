@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -68,6 +69,33 @@ def run_dbt(arguments: Sequence[str], env: Mapping[str, str]) -> None:
             env=dict(env),
             check=True,
         )
+
+
+def run_target_retention_days() -> int:
+    """``CONNECT360_DBT_RUN_RETENTION_DAYS`` (default 14): how long a dbt run's own target stays."""
+    value = os.environ.get("CONNECT360_DBT_RUN_RETENTION_DAYS") or "14"
+    if not value.isdigit():
+        raise ValueError(
+            f"CONNECT360_DBT_RUN_RETENTION_DAYS must be a whole number of days, not {value!r}"
+        )
+    return int(value)
+
+
+def prune_run_targets(now: float | None = None) -> list[Path]:
+    """Remove dbt run targets under ``target/`` whose manifest is older than the retention.
+
+    dagster-dbt gives every invocation a target directory of its own (manifest, run results,
+    compiled SQL: about 8 MB here) and never removes it, so a daily schedule would fill the disk.
+    The project's own manifest and partial parse cache sit at the top of ``target/`` and stay.
+    """
+    cutoff = (time.time() if now is None else now) - run_target_retention_days() * 86_400
+    removed = []
+    for path in PROJECT_TARGET.iterdir() if PROJECT_TARGET.is_dir() else []:
+        manifest = path / "manifest.json"
+        if path.is_dir() and manifest.exists() and manifest.stat().st_mtime < cutoff:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
 
 
 class ManifestPreparer(DbtProjectPreparer):
@@ -141,6 +169,7 @@ _TRANSLATOR = Connect360Translator(
 def connect360_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     """Build (run and test) the dbt project, all but the activation marts."""
     yield from dbt.cli(["build"], context=context).stream()
+    prune_run_targets()
 
 
 @dbt_assets(
@@ -156,6 +185,7 @@ def connect360_activation_assets(
 ) -> Iterator[Any]:
     """Build (run and test) the activation marts, once the consent checks let them through."""
     yield from dbt.cli(["build"], context=context).stream()
+    prune_run_targets()
 
 
 def dbt_resource() -> DbtCliResource:
