@@ -157,34 +157,7 @@ def _linkable_recall(connection: duckdb.DuckDBPyConnection) -> tuple[float, floa
         select person_id, b, a from person_links
         """
     )
-    connection.execute(
-        """
-        create temp table labels as
-        select distinct person_id, node, node as label from adjacent
-        """
-    )
-    while True:  # Label propagation: a person's graph is small, so few rounds.
-        connection.execute(
-            """
-            create or replace temp table next_labels as
-            select labels.person_id, labels.node,
-                least(labels.label, coalesce(min(theirs.label), labels.label)) as label
-            from labels
-            left join adjacent using (person_id, node)
-            left join labels as theirs
-                on theirs.person_id = adjacent.person_id and theirs.node = adjacent.neighbour
-            group by labels.person_id, labels.node, labels.label
-            """
-        )
-        (changed,) = connection.execute(
-            """
-            select count(*) from next_labels inner join labels using (person_id, node)
-            where next_labels.label <> labels.label
-            """
-        ).fetchone()
-        connection.execute("create or replace temp table labels as select * from next_labels")
-        if changed == 0:
-            break
+    _components(connection, partition="person_id")
     linkable, supported, everything = connection.execute(
         """
         with placed as (
@@ -214,6 +187,41 @@ def _linkable_recall(connection: duckdb.DuckDBPyConnection) -> tuple[float, floa
         """
     ).fetchone()
     return float(linkable) / float(supported), float(supported) / float(everything)
+
+
+def _components(connection: duckdb.DuckDBPyConnection, partition: str | None = None) -> None:
+    """Temp table ``labels(node, label)``: each node of temp table ``adjacent(node, neighbour)``
+    (edges listed both ways) labelled with the least node it reaches, by label propagation. With
+    a ``partition`` column in both tables, components stay within one value of it."""
+    keys = f"{partition}, node" if partition else "node"
+    labelled = f"labels.{partition}, labels.node" if partition else "labels.node"
+    on_partition = f"theirs.{partition} = adjacent.{partition} and " if partition else ""
+    connection.execute(
+        f"create or replace temp table labels as select distinct {keys}, node as label "
+        "from adjacent"
+    )
+    while True:  # The graphs measured here are small per component, so few rounds.
+        connection.execute(
+            f"""
+            create or replace temp table next_labels as
+            select {labelled},
+                least(labels.label, coalesce(min(theirs.label), labels.label)) as label
+            from labels
+            left join adjacent using ({keys})
+            left join labels as theirs
+                on {on_partition}theirs.node = adjacent.neighbour
+            group by {labelled}, labels.label
+            """
+        )
+        (changed,) = connection.execute(
+            f"""
+            select count(*) from next_labels inner join labels using ({keys})
+            where next_labels.label <> labels.label
+            """
+        ).fetchone()
+        connection.execute("create or replace temp table labels as select * from next_labels")
+        if changed == 0:
+            return
 
 
 def fingerprint_study(
@@ -272,36 +280,16 @@ def fingerprint_study(
                 """
             )
             connection.execute(
-                "create or replace temp table labels as "
-                "select distinct a as customer_id, a as label from edges"
+                "create or replace temp table adjacent as "
+                "select a as node, b as neighbour from edges"
             )
-            while True:  # Label propagation over the customers the fingerprints join.
-                connection.execute(
-                    """
-                    create or replace temp table next_labels as
-                    select labels.customer_id,
-                        least(labels.label, coalesce(min(theirs.label), labels.label)) as label
-                    from labels
-                    left join edges on edges.a = labels.customer_id
-                    left join labels as theirs on theirs.customer_id = edges.b
-                    group by labels.customer_id, labels.label
-                    """
-                )
-                (changed,) = connection.execute(
-                    "select count(*) from next_labels inner join labels using (customer_id) "
-                    "where next_labels.label <> labels.label"
-                ).fetchone()
-                connection.execute(
-                    "create or replace temp table labels as select * from next_labels"
-                )
-                if changed == 0:
-                    break
+            _components(connection)
             together, by_cluster, by_person, merged_customers = connection.execute(
                 """
                 with placed as (
                     select judged.person_id,
                         coalesce(labels.label, judged.customer_id) as cluster
-                    from judged left join labels using (customer_id)
+                    from judged left join labels on labels.node = judged.customer_id
                 )
                 select
                     (select sum(n * (n - 1) / 2) from (
