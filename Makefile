@@ -15,7 +15,10 @@ install:  ## Python dependencies (uv, locked) and the dbt manifest
 	$(UV) sync --frozen
 	@# DuckDB creates the warehouse file but not its folder.
 	mkdir -p "$$(dirname "$${CONNECT360_WAREHOUSE:-data/warehouse/connect360.duckdb}")"
-	$(RUN) dbt parse --quiet --project-dir . --profiles-dir .
+	@# Parsed aside and renamed into place, so a running pipeline never reads half a manifest.
+	mkdir -p target/parse && cp target/partial_parse.msgpack target/parse/ 2>/dev/null || true
+	$(RUN) dbt parse --quiet --project-dir . --profiles-dir . --target-path target/parse
+	mv target/parse/manifest.json target/parse/partial_parse.msgpack target/
 
 demo: install  ## Simulate demo data and run the whole pipeline on it
 	$(RUN) python -m orchestration.demo
@@ -50,7 +53,8 @@ consent-accuracy: install  ## The consent suite against the simulator's injected
 
 docs: install  ## dbt docs and the landing contract pages
 	$(RUN) python -m orchestration.ingestion.contract_docs
-	$(RUN) dbt docs generate --static --project-dir . --profiles-dir .
+	$(RUN) dbt docs generate --static --project-dir . --profiles-dir . --target-path target/docs
+	cp target/docs/static_index.html target/static_index.html
 
 gx: install  ## Rewrite the Great Expectations project (gx/) from orchestration/quality/suites.py
 	$(RUN) python -m orchestration.quality.project
