@@ -402,12 +402,15 @@ def test_old_dbt_run_targets_are_pruned_and_the_project_manifest_stays(tmp_path,
     (tmp_path / "manifest.json").write_text("{}")
     os.utime(tmp_path / "manifest.json", (now - 99 * 86_400, now - 99 * 86_400))
 
-    assert assets.prune_run_targets(now) == [tmp_path / "old-run"]
+    assert assets.prune_run_targets(assets.run_target_retention_days(), now) == [
+        tmp_path / "old-run"
+    ]
     assert sorted(path.name for path in tmp_path.iterdir()) == [
         "compiled",
         "manifest.json",
         "recent-run",
     ]
-    monkeypatch.setenv("CONNECT360_DBT_RUN_RETENTION_DAYS", "two weeks")
-    with pytest.raises(ValueError, match="whole number of days"):
-        assets.prune_run_targets(now)
+    for setting in ("two weeks", "0", "-3"):
+        monkeypatch.setenv("CONNECT360_DBT_RUN_RETENTION_DAYS", setting)
+        with pytest.raises(ValueError, match="whole number of days, at least 1"):
+            assets.run_target_retention_days()

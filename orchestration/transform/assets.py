@@ -72,23 +72,26 @@ def run_dbt(arguments: Sequence[str], env: Mapping[str, str]) -> None:
 
 
 def run_target_retention_days() -> int:
-    """``CONNECT360_DBT_RUN_RETENTION_DAYS`` (default 14): how long a dbt run's own target stays."""
+    """``CONNECT360_DBT_RUN_RETENTION_DAYS`` (default 14): how long a dbt run's own target stays.
+
+    At least a day, so a run still going on in another process never loses its folder."""
     value = os.environ.get("CONNECT360_DBT_RUN_RETENTION_DAYS") or "14"
-    if not value.isdigit():
+    if not value.isdigit() or int(value) < 1:
         raise ValueError(
-            f"CONNECT360_DBT_RUN_RETENTION_DAYS must be a whole number of days, not {value!r}"
+            "CONNECT360_DBT_RUN_RETENTION_DAYS must be a whole number of days, at least 1, "
+            f"not {value!r}"
         )
     return int(value)
 
 
-def prune_run_targets(now: float | None = None) -> list[Path]:
+def prune_run_targets(retention_days: int, now: float | None = None) -> list[Path]:
     """Remove dbt run targets under ``target/`` whose manifest is older than the retention.
 
     dagster-dbt gives every invocation a target directory of its own (manifest, run results,
     compiled SQL: about 8 MB here) and never removes it, so a daily schedule would fill the disk.
     The project's own manifest and partial parse cache sit at the top of ``target/`` and stay.
     """
-    cutoff = (time.time() if now is None else now) - run_target_retention_days() * 86_400
+    cutoff = (time.time() if now is None else now) - retention_days * 86_400
     removed = []
     for path in PROJECT_TARGET.iterdir() if PROJECT_TARGET.is_dir() else []:
         manifest = path / "manifest.json"
@@ -168,8 +171,9 @@ _TRANSLATOR = Connect360Translator(
 )
 def connect360_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     """Build (run and test) the dbt project, all but the activation marts."""
+    retention_days = run_target_retention_days()  # a bad setting fails before the build
     yield from dbt.cli(["build"], context=context).stream()
-    prune_run_targets()
+    prune_run_targets(retention_days)
 
 
 @dbt_assets(
@@ -184,8 +188,9 @@ def connect360_activation_assets(
     context: dg.AssetExecutionContext, dbt: DbtCliResource
 ) -> Iterator[Any]:
     """Build (run and test) the activation marts, once the consent checks let them through."""
+    retention_days = run_target_retention_days()
     yield from dbt.cli(["build"], context=context).stream()
-    prune_run_targets()
+    prune_run_targets(retention_days)
 
 
 def dbt_resource() -> DbtCliResource:
