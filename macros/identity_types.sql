@@ -11,6 +11,10 @@
     customer to a user account, but a phone (a household landline), a cookie or a device (a
     shared tablet) only attaches records that are not yet anyone's.
     Override with the dbt var `identity_identifier_types` (same shape).
+
+    An id issued by one of several systems of a kind (a second CRM after a merger) has the type
+    `<type>:<system>`, e.g. `crm_id:acquired_crm`: it takes the priority and flags of `<type>`,
+    and, being a type of its own, never conflicts with the ids of another system.
 #}
 {% macro default_identity_identifier_types() -%}
     {{ return({
@@ -38,11 +42,16 @@
 
 {#- The priority of a type name held in a SQL column, as a CASE expression. -#}
 {% macro identifier_priority(type_column) -%}
-    case {{ type_column }}
+    case
     {%- for name, spec in connect360.identity_identifier_types().items() %}
-        when '{{ name }}' then {{ spec['priority'] }}
+        when {{ connect360.is_identifier_type(type_column, name) }} then {{ spec['priority'] }}
     {%- endfor %}
     end
+{%- endmacro %}
+
+{#- Whether the type held in a SQL column is `name` or a system's `name:<system>`. -#}
+{% macro is_identifier_type(type_column, name) -%}
+    ({{ type_column }} = '{{ name }}' or {{ type_column }} like '{{ name }}:%')
 {%- endmacro %}
 
 {#-
@@ -64,9 +73,10 @@
 
 {#- Whether the type held in a SQL column is `limited` (one per person), as a CASE expression. -#}
 {% macro identifier_is_limited(type_column) -%}
-    case {{ type_column }}
+    case
     {%- for name, spec in connect360.identity_identifier_types().items() %}
-        when '{{ name }}' then {{ 'true' if spec['limited'] else 'false' }}
+        when {{ connect360.is_identifier_type(type_column, name) }}
+            then {{ 'true' if spec['limited'] else 'false' }}
     {%- endfor %}
         else false
     end

@@ -3,19 +3,49 @@ stable ids and merge history, through dbt on a DuckDB warehouse of its own."""
 
 from collections.abc import Iterator
 
+import duckdb
 import pytest
 from handmade import Warehouse, segment
 
 IDENTITY_MODELS = "+identity +marts"
 
 
-def crm_row(crm_id: str, email: str, mobile: str, landline: str = "") -> dict:
+def crm_row(crm_id: str, email: str, mobile: str, landline: str = "", system: str = "") -> dict:
     return {
-        "crm_id": crm_id, "email": email, "secondary_email": "", "mobile_phone": mobile,
-        "phone": landline, "country_code": "US", "lifecycle_stage": "customer",
-        "loyalty_card": "", "account_user_id": "",
+        "crm_id": crm_id, "crm_system": system, "email": email, "secondary_email": "",
+        "mobile_phone": mobile, "phone": landline, "country_code": "US",
+        "lifecycle_stage": "customer", "loyalty_card": "", "account_user_id": "",
         "created_at": "2026-03-01T10:00:00Z", "updated_at": "2026-03-01T10:00:00Z",
     }  # fmt: skip
+
+
+#: Probabilistic matches, as the Splink asset writes them (identity.probabilistic_edges):
+#: - d1 and d2, one person entered twice in the CRM (no identifier in common), matched on their
+#:   personal attributes: strong evidence that merges two CRM ids;
+#: - a call from a number used nowhere else, matched to h1 and h2, two different people of one
+#:   household: the call is known only by its phone, so it may attach to one of them at most,
+#:   and never joins the two.
+MATCHES = [
+    ("crm__contacts:d1|1", "crm__contacts:d2|1", 0.9993),
+    ("crm__contacts:h1|1", "voice__calls:CA3", 0.995),
+    ("crm__contacts:h2|1", "voice__calls:CA3", 0.995),
+]
+
+
+def add_matches(warehouse: Warehouse, matches: list[tuple[str, str, float]]) -> None:
+    connection = duckdb.connect(str(warehouse.path))
+    connection.execute("create schema if not exists identity")
+    connection.execute(
+        "create or replace table identity.probabilistic_edges (record_id_l varchar, "
+        "record_id_r varchar, match_probability double, match_weight double, "
+        "shares_email boolean, shares_phone boolean)"
+    )
+    for left, right, probability in matches:
+        connection.execute(
+            "insert into identity.probabilistic_edges values (?, ?, ?, 10.0, false, false)",
+            [left, right, probability],
+        )
+    connection.close()
 
 
 def twilio_call(sid: str, caller: str) -> dict:
@@ -74,6 +104,24 @@ def graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
         )
     add("voice__calls", "CA1", "2026-03-02T10:00:00Z", twilio_call("CA1", "+1 (212) 555-0199"))
     add("voice__calls", "CA2", "2026-03-02T11:00:00Z", twilio_call("CA2", "+12125550177"))
+    # One person in the CRM twice (d1, d2), and in a second CRM after a merger (x1, another
+    # system's id, with d1's email); two people of one household (h1, h2), and a call from a
+    # number neither left in the CRM (CA3). Their matches are in MATCHES.
+    for crm_id, email, mobile, system in [
+        ("d1", "dee@mail.example.com", "", ""),
+        ("d2", "", "", ""),
+        ("x1", "dee@mail.example.com", "", "acquired_crm"),
+        ("h1", "", "+12125550131", ""),
+        ("h2", "", "+12125550132", ""),
+    ]:
+        add(
+            "crm__contacts",
+            f"{crm_id}|1",
+            "2026-03-01T10:00:00Z",
+            crm_row(crm_id, email, mobile, system=system),
+        )
+    add("voice__calls", "CA3", "2026-03-02T12:00:00Z", twilio_call("CA3", "+12125550150"))
+    add_matches(warehouse, MATCHES)
     # Somebody browses the shared tablet's app without logging in.
     add(
         "mobile_app__events",
@@ -159,7 +207,7 @@ def test_household_landline_does_not_merge_crm_contacts(graph: Warehouse) -> Non
     assert graph.customer_of("crm__contacts:c1|1") != graph.customer_of("crm__contacts:c2|1")
 
 
-def test_records_of_a_shared_identifier_belong_to_nobody(graph: Warehouse) -> None:
+def test_records_of_a_shared_identifier_join_none_of_its_people(graph: Warehouse) -> None:
     resolution = dict(
         graph.query(
             "select record_id, resolution from identity.int_identity__record_customers "
@@ -168,16 +216,77 @@ def test_records_of_a_shared_identifier_belong_to_nobody(graph: Warehouse) -> No
         )
     )
     # The call from the landline two contacts hold, and the anonymous session on the tablet two
-    # accounts use, could be either person's: no customer, rather than one mixing the household.
+    # accounts use, could be either person's: they belong to the shared identifier's own
+    # customer, not to either person, and not to nobody.
     assert resolution["voice__calls:CA1"] == "shared identifier"
     assert resolution["mobile_app__events:m3"] == "shared identifier"
-    assert graph.customer_of("voice__calls:CA1") is None
-    assert graph.customer_of("mobile_app__events:m3") is None
+    landline_caller = graph.customer_of("voice__calls:CA1")
+    assert landline_caller is not None
+    assert landline_caller not in {
+        graph.customer_of("crm__contacts:c1|1"), graph.customer_of("crm__contacts:c2|1"),
+    }  # fmt: skip
+    tablet_browser = graph.customer_of("mobile_app__events:m3")
+    assert tablet_browser is not None
+    assert tablet_browser not in {
+        graph.customer_of("mobile_app__events:m1"), graph.customer_of("mobile_app__events:m2"),
+    }  # fmt: skip
     # A landline only one contact holds still places its calls, and logged-in sessions on the
     # tablet keep their account's customer.
     assert resolution["voice__calls:CA2"] == "resolved"
     assert graph.customer_of("voice__calls:CA2") == graph.customer_of("crm__contacts:c3|1")
     assert resolution["mobile_app__events:m1"] == "resolved"
+
+
+def test_every_record_with_an_identifier_has_a_customer(graph: Warehouse) -> None:
+    (without,) = graph.query(
+        "select count(*) filter (where customer_id is null and resolution <> 'no identifier'), "
+        "count(*) filter (where customer_id is not null and resolution = 'no identifier') "
+        "from identity.int_identity__record_customers"
+    )
+    assert without == (0, 0)
+    staged = graph.query(
+        "select count(*) from staging.stg_crm__contacts as contacts "
+        "left join identity.int_identity__record_customers as bridge "
+        "on bridge.record_id = 'crm__contacts:' || contacts.record_key "
+        "where bridge.customer_id is null"
+    )
+    assert staged == [(0,)]
+    # Refused bridges never mark an account id as shared: only phones, cookies and devices.
+    shared_types = {kind for (kind,) in graph.query(
+        "select distinct identifier_type from identity.int_identity__components "
+        "where is_shared_identifier")}  # fmt: skip
+    assert shared_types == {"phone", "anonymous_id", "device_id"}
+
+
+def test_a_strong_match_merges_two_crm_ids_of_one_person(graph: Warehouse) -> None:
+    person = graph.customer_of("crm__contacts:d1|1")
+    assert person is not None and graph.customer_of("crm__contacts:d2|1") == person
+    # The second CRM's id is an identifier type of its own: d1's email joins it to d1, though
+    # the component already holds a (primary) CRM id.
+    assert graph.customer_of("crm__contacts:x1|1") == person
+    types = {kind for (kind,) in graph.query(
+        "select identifier_type from identity.int_identity__record_customers "
+        "inner join identity.int_identity__occurrences using (record_id) "
+        "where record_id = 'crm__contacts:x1|1' and is_hub")}  # fmt: skip
+    assert types == {"crm_id:acquired_crm"}
+    [(tier, probability)] = graph.query(
+        "select tier, match_probability from identity.int_identity__links "
+        "where match_probability is not null and source_type = 'crm_id' "
+        "and target_type = 'crm_id'"
+    )
+    assert (tier, probability) == (12, 0.9993)
+
+
+def test_a_record_known_by_its_phone_alone_never_joins_two_people(graph: Warehouse) -> None:
+    first, second = graph.customer_of("crm__contacts:h1|1"), graph.customer_of("crm__contacts:h2|1")
+    assert first is not None and second is not None and first != second
+    caller = graph.customer_of("voice__calls:CA3")
+    assert caller is not None
+    refused = graph.query(
+        "select node_id, bridge_refusal, is_shared_identifier "
+        "from identity.int_identity__components where bridge_refused_at_tier = 13"
+    )
+    assert refused and all(not shared for _, _, shared in refused)
 
 
 BRIDGE = "select record_id, customer_id from identity.int_identity__record_customers"

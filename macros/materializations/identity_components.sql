@@ -14,15 +14,25 @@
          `max_component_size` nodes, is not joined at this tier: its links are reported.
     At the tiers listed in `tiers_not_joining_profiles` (phones, cookies, devices), steps 1 and
     3 also refuse to join two known profiles: sets that each hold any limited identifier.
+    At the tiers listed in `merging_tiers` (strong probabilistic matches between two records
+    whose hubs are one-per-person ids), steps 1 and 3 do not refuse different values of a
+    limited type: the match is the evidence that they are one person's. From then on the values
+    one set holds count as one (`conflict_key`), so later tiers may still join that set.
 
     Every statement is plain SQL that DuckDB and Spark both run; the loop runs in Jinja. The
     result has one row per linked node: its component (the smallest node id in it) and, for a
-    node whose links were refused, the tier and the reason. `is_shared_identifier` marks a node
-    refused as an ambiguous bridge: it is known to be several people's, so the records it is
-    the strongest identifier of belong to none of them (int_identity__record_customers). Each run appends its per-tier
-    figures (links, refusals, rounds) to `<schema>.<model>__rounds`.
+    node whose links were refused, the tier and the reason. A refusal refuses those links only:
+    the node stays in the set it had, so every node has a component. `is_shared_identifier`
+    marks a node of a type a person may share (a phone, a cookie, a device, not an account id)
+    refused as an ambiguous bridge at a tier of shared identifiers: it is known to be several
+    people's, so the records it is the strongest identifier of stay with it, in a customer of
+    their own, rather than with any of those people (int_identity__record_customers). A refused
+    probabilistic match marks nothing: it is evidence about two records, not an identifier.
+    Each run appends its per-tier figures (links, refusals, rounds) to
+    `<schema>.<model>__rounds`.
 
-    Config: max_component_size (default 5000 nodes), max_rounds (per tier, default 60).
+    Config: max_component_size (default 5000 nodes), max_rounds (per tier, default 60),
+    tiers_not_joining_profiles, merging_tiers and probabilistic_tiers (lists of tiers).
 #}
 
 {% materialization identity_components, default %}
@@ -31,6 +41,8 @@
     {%- set max_size = config.get('max_component_size', 5000) | int -%}
     {%- set max_rounds = config.get('max_rounds', 60) | int -%}
     {%- set not_joining = config.get('tiers_not_joining_profiles', []) -%}
+    {%- set merging = config.get('merging_tiers', []) -%}
+    {%- set probabilistic = config.get('probabilistic_tiers', []) -%}
     {%- set run_id = modules.datetime.datetime.utcnow().strftime('%Y-%m-%dT%H:%M:%S') -%}
 
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
@@ -45,7 +57,8 @@
     {%- set figures = [] -%}
     {%- for tier in tiers -%}
         {%- do figures.append(connect360.identity_add_tier(
-            links, labels, tier | int, max_size, max_rounds, (tier | int) in not_joining
+            links, labels, tier | int, max_size, max_rounds, (tier | int) in not_joining,
+            (tier | int) in merging
         )) -%}
     {%- endfor -%}
 
@@ -68,11 +81,13 @@
             labels.label as component_id,
             rejected.tier as bridge_refused_at_tier,
             rejected.reason as bridge_refusal,
-            coalesce(rejected.is_shared, false) as is_shared_identifier
+            coalesce(rejected.is_shared, false) and labels.node_limited = 0
+                as is_shared_identifier
         from {{ labels }} as labels
         left join (
             select node_id, min(tier) as tier, min(reason) as reason,
                 max(case when reason = '{{ connect360.identity_ambiguous_bridge_reason() }}'
+                    {%- for tier in probabilistic %} and tier <> {{ tier }}{% endfor %}
                     then 1 else 0 end) = 1 as is_shared
             from ({{ refusals | join(' union all ') }}) as refusals
             group by node_id
@@ -162,10 +177,10 @@
     {{ return(values[0] if values and values[0] is not none else 0) }}
 {%- endmacro %}
 
-{#- Every node of a link, in a set of its own. -#}
+{#- Every node of a link, in a set of its own; its value is its own conflict key. -#}
 {% macro identity_initial_labels_sql(links) -%}
     select node_id, max(node_type) as node_type, min(node_priority) as node_priority,
-        max(node_limited) as node_limited, node_id as label
+        max(node_limited) as node_limited, node_id as label, node_id as conflict_key
     from (
         select source_node as node_id, source_type as node_type, source_priority as node_priority,
             case when source_limited then 1 else 0 end as node_limited
@@ -185,7 +200,9 @@
     later join from the statistics of an all-NULL table created at the start and lost rows
     inserted in the same transaction (seen at 1,000,000 people).
 -#}
-{% macro identity_add_tier(links, labels, tier, max_size, max_rounds, keep_profiles_apart) -%}
+{% macro identity_add_tier(
+    links, labels, tier, max_size, max_rounds, keep_profiles_apart, merges_limited
+) -%}
     {%- set edges = connect360.identity_work_relation('tier_edges') -%}
     {%- set stronger = connect360.identity_work_relation('tier_limited') -%}
     {%- set refused = connect360.identity_work_relation('tier_refused') -%}
@@ -202,11 +219,14 @@
         where links.tier = " ~ tier) %}
     {%- set link_count = connect360.identity_scalar("select count(*) from " ~ edges) -%}
 
-    {#- The values of limited types stronger than this tier, per set; at a tier that keeps known
-        profiles apart, any limited value, all counted as one kind ('profile'). -#}
+    {#- The values of limited types stronger than this tier, per set, by conflict key (values a
+        merging tier joined count as one); at a tier that keeps known profiles apart, any limited
+        value, all counted as one kind ('profile'). At a merging tier, none: the tier may join
+        different values. -#}
     {% do connect360.identity_create(stronger, "
-        select label, node_type, node_id from " ~ labels ~ "
+        select label, node_type, conflict_key as node_id from " ~ labels ~ "
         where node_limited = 1 and node_priority < " ~ tier
+        ~ (" and 1 = 0" if merges_limited else "")
         ~ (" union all select distinct label, 'profile', label from " ~ labels ~ " where node_limited = 1" if keep_profiles_apart else "")) %}
 
     {#- 1. A bridge touching sets with different values of one stronger limited type. -#}
@@ -269,9 +289,13 @@
         inner join " ~ kept ~ " as kept on edges.hub_label = kept.label
         where kept.reason is not null") %}
 
+    {#- After a merging tier, the limited values of one set share its label as conflict key. -#}
     {% do connect360.identity_create(relabelled, "
         select labels.node_id, labels.node_type, labels.node_priority, labels.node_limited,
-            coalesce(kept.root, labels.label) as label
+            coalesce(kept.root, labels.label) as label, "
+            ~ ("case when labels.node_limited = 1 then coalesce(kept.root, labels.label)
+                else labels.conflict_key end" if merges_limited else "labels.conflict_key") ~ "
+                as conflict_key
         from " ~ labels ~ " as labels
         left join " ~ kept ~ " as kept on labels.label = kept.label and kept.reason is null") %}
     {% do adapter.drop_relation(labels) %}

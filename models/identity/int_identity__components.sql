@@ -1,7 +1,10 @@
+{%- set match_tier = var('identity_probabilistic_tier', 12) -%}
 {{ config(
     materialized='identity_components',
     max_component_size=5000,
     tiers_not_joining_profiles=connect360.identity_tiers_not_joining_profiles(),
+    merging_tiers=[match_tier],
+    probabilistic_tiers=[match_tier, match_tier + 1],
 ) }}
 
 -- The connected components of the identity graph, built from its links by the materialization

@@ -4,8 +4,14 @@
     priority of that end, and the graph adds links tier by tier, strongest first.
 
     With the var `identity_probabilistic_matching` (default true), the matches of the
-    probabilistic step join as links between the two records' hubs, at the weakest tier; a
-    matched record without any identifier takes part as a node of type `record`.
+    probabilistic step join as links between the two records' hubs, after every identifier; a
+    matched record without any identifier takes part as a node of type `record`. A match of two
+    records whose hubs are both one-per-person ids (two CRM contacts, a CRM contact and a shop
+    customer) is the strong evidence that may merge two ids of one type: it comes first, at the
+    tier `identity_probabilistic_tier` (12), where the graph lets it join different values of a
+    limited type. Any other match (a record known only by a phone, an email or nothing) comes
+    last, a tier below, where the guards hold as for a shared identifier. `match_probability`
+    is the match's probability (NULL for a shared identifier).
 -#}
 {%- set matches = source('identity', 'probabilistic_edges') -%}
 {%- set use_matches = (
@@ -31,12 +37,14 @@ matches as (
     {%- if use_matches %}
         select
             record_id_l,
-            record_id_r
+            record_id_r,
+            match_probability
         from {{ matches }}
     {%- else %}
         select
             cast(null as {{ dbt.type_string() }}) as record_id_l,
-            cast(null as {{ dbt.type_string() }}) as record_id_r
+            cast(null as {{ dbt.type_string() }}) as record_id_r,
+            cast(null as double) as match_probability
         where 1 = 0
     {%- endif %}
 ),
@@ -58,7 +66,15 @@ matched as (
         left_hub.identifier_type as source_type,
         right_hub.node_id as target_node,
         right_hub.identifier_type as target_type,
-        matches.record_id_l as example_record_id
+        matches.record_id_l as example_record_id,
+        matches.match_probability,
+        case
+            when
+                {{ connect360.identifier_is_limited('left_hub.identifier_type') }}
+                and {{ connect360.identifier_is_limited('right_hub.identifier_type') }}
+                then {{ match_tier }}
+            else {{ match_tier + 1 }}
+        end as tier
     from matches
     inner join record_hubs as left_hub on matches.record_id_l = left_hub.record_id
     inner join record_hubs as right_hub on matches.record_id_r = right_hub.record_id
@@ -78,7 +94,8 @@ select
     min(occurrences.record_id) as example_record_id,
     count(*) as records,
     min(occurrences.occurred_at) as first_seen_at,
-    max(occurrences.occurred_at) as last_seen_at
+    max(occurrences.occurred_at) as last_seen_at,
+    cast(null as double) as match_probability
 from occurrences
 inner join hubs on occurrences.hub_node_id = hubs.node_id
 group by 1, 2, 3, 4, 5, 6, 7, 8, 9
@@ -96,10 +113,11 @@ select
     coalesce({{ connect360.identifier_priority('target_type') }}, {{ match_tier }})
         as target_priority,
     {{ connect360.identifier_is_limited('target_type') }} as target_limited,
-    {{ match_tier }} as tier,
+    tier,
     min(example_record_id) as example_record_id,
     count(*) as records,
     cast(null as timestamp) as first_seen_at,
-    cast(null as timestamp) as last_seen_at
+    cast(null as timestamp) as last_seen_at,
+    max(match_probability) as match_probability
 from matched
 group by 1, 2, 3, 4, 5, 6, 7, 8, 9

@@ -30,6 +30,9 @@
     ~ " when subject_type in ('user_id', 'crm_id', 'anonymous_id') then subject_type end" -%}
 {%- set subject_value_sql = "case when subject_type in ('email', 'phone') then subject_key"
     ~ " else subject_id_plain end" -%}
+{#- A second CRM's ids are a type of their own (macros/identity_types.sql). -#}
+{%- set crm_type_sql = "case when crm_system is null then 'crm_id'"
+    ~ " else 'crm_id:' || crm_system end" -%}
 {%- set sources = [
     {'model': 'stg_web__events', 'key': 'event_id', 'at': 'occurred_at', 'ignore_when': 'is_bot', 'identifiers': [
         ('user_id', 'user_id'), ('email', 'email_key'), ('phone', 'phone_key'),
@@ -63,7 +66,7 @@
     {'model': 'stg_social__mentions', 'key': 'mention_id', 'at': 'occurred_at', 'identifiers': [
         ('crm_id', 'crm_id'), ('email', 'email_key'), ('social_handle', 'handle_key')]},
     {'model': 'stg_crm__contacts', 'key': 'record_key', 'at': 'occurred_at', 'identifiers': [
-        ('user_id', 'user_id'), ('crm_id', 'crm_id'), ('loyalty_card', 'loyalty_card'),
+        ('user_id', 'user_id'), (crm_type_sql, 'crm_id', 'crm_id'), ('loyalty_card', 'loyalty_card'),
         ('email', 'email_key'), ('email', 'secondary_email_key'), ('phone', 'mobile_phone_key'),
         ('phone', 'phone_key')]},
     {'model': 'stg_marketing__sends', 'key': 'send_id', 'at': 'occurred_at', 'identifiers': [
@@ -92,7 +95,10 @@
             '{{ stream }}:' || {{ source['key'] }} as record_id,
             '{{ stream }}' as source_stream,
             {{ source['at'] }}
-            {%- for type_sql, value_sql in source['identifiers'] %}
+            {%- for identifier in source['identifiers'] %}
+                {%- set type_sql, value_sql = identifier[0], identifier[1] %}
+                {#- A computed type names the known type its values are blocked as, if any. -#}
+                {%- set blocked_as = identifier[2] if identifier | length > 2 else type_sql %}
                 {%- set is_known_type = type_sql in known_types %}
                 {%- set type_expression = "'" ~ type_sql ~ "'" if is_known_type else type_sql %},
                 {{ type_expression }} as type_{{ loop.index }},
@@ -101,8 +107,8 @@
                         when {{ source['ignore_when'] }} then null
                     {%- endif %}
                     when
-                        {{ connect360.is_blocked_identifier(value_sql, type_sql)
-                            if is_known_type else 'false' }}
+                        {{ connect360.is_blocked_identifier(value_sql, blocked_as)
+                            if blocked_as in known_types else 'false' }}
                         then null
                     else nullif(trim({{ value_sql }}), '')
                 end as value_{{ loop.index }}

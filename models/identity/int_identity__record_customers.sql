@@ -1,13 +1,14 @@
 {#-
     Every source record and the customer it belongs to, through its hub identifier (its
-    strongest one), or as a matched record of its own. Two kinds of record have no customer,
-    and `resolution` says which, so they stay countable:
-      - no identifier: nothing usable and no probabilistic match;
-      - shared identifier: the strongest identifier is known to be several people's (the graph
-        refused it as an ambiguous bridge: a household landline two CRM contacts hold, a tablet
-        two accounts log in on). A call from that landline or an anonymous session on that
-        tablet could be any of them, so it is nobody's rather than a customer of its own
-        mixing the household.
+    strongest one), or as a matched record of its own. Every record that carries an identifier
+    has a customer; `resolution` says how:
+      - resolved: the customer of its hub identifier;
+      - shared identifier: the hub is known to be several people's (the graph refused it as an
+        ambiguous bridge: a household landline two CRM contacts hold, a tablet two accounts log
+        in on). A call from that landline or an anonymous session on that tablet could be any
+        of them, so it joins none of them: it belongs to the identifier's own customer, with
+        the other records the identifier alone connects;
+      - no identifier: nothing usable and no probabilistic match: no customer.
 
     Records of erased customers are not here: their customers hold an identifier in
     identity_erasure_suppressions, so every model built on the bridge leaves them out.
@@ -23,8 +24,7 @@ select
     occurrences.record_id,
     occurrences.source_stream,
     occurrences.occurred_at,
-    case when not coalesce(shared.is_shared_identifier, false) then customer_ids.customer_id end
-        as customer_id,
+    customer_ids.customer_id,
     occurrences.identifier_type as resolved_by,
     case
         when shared.is_shared_identifier then 'shared identifier'

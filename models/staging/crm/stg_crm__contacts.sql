@@ -15,6 +15,7 @@ renamed as (
     select
         record_key,
         {{ json_text('payload', '$.crm_id') }} as crm_id,
+        nullif(lower(trim({{ json_text('payload', '$.crm_system') }})), '') as crm_system,
         {{ json_text('payload', '$.email') }} as email,
         {{ json_text('payload', '$.secondary_email') }} as secondary_email,
         {{ json_text('payload', '$.phone') }} as phone,
@@ -41,6 +42,7 @@ final as (
     select
         record_key,
         crm_id,
+        crm_system,
         {{ pseudonymize(normalize_email('email'), 'email') }} as email_key,
         {{ pseudonymize(normalize_email('secondary_email'), 'email') }} as secondary_email_key,
         {{ pseudonymize(normalize_phone('phone', phone_region), 'phone') }} as phone_key,
