@@ -100,6 +100,7 @@ def matched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     work = tmp_path_factory.mktemp("matching")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CONNECT360_WAREHOUSE", str(work / "warehouse.duckdb"))
+        patch.setenv("CONNECT360_QUALITY_DIR", str(work / "quality"))
         patch.delenv(THRESHOLD_VARIABLE, raising=False)
         simulate_and_load(work, people=600, days=DAYS, start=START, seed=11)
         _add_hand_made_contacts(work / "warehouse.duckdb")
@@ -255,6 +256,30 @@ def test_the_trained_model_is_stored_with_every_parameter(matched):
     assert metadata["status"] == "trained"
     assert int(metadata["dagster/row_count"]) == edges
     assert "| first_name | Exact match on first_name |" in metadata["parameters"]
+    # Every level's parameters as a table, and the pairs nearest the threshold for a reviewer.
+    parameters = connection.sql(
+        "select comparison, level, m_probability, u_probability, match_weight, m_is_default "
+        "from identity.match_parameters "
+        "where trained_at = (select max(trained_at) from identity.match_parameters)"
+    ).fetchall()
+    scored_levels = sum(
+        1 for name in COMPARISONS for level in levels[name] if not level.get("is_null_level")
+    )
+    assert len(parameters) == scored_levels
+    assert all(m is not None and u is not None for _, _, m, u, _, _ in parameters)
+    sample = connection.sql(
+        "select side, min(match_probability), max(match_probability), count(*) "
+        "from identity.match_review_sample group by side order by side"
+    ).fetchall()
+    assert [side for side, *_ in sample] == ["above", "below"]
+    assert sample[0][1] >= THRESHOLD > sample[1][2]
+    page = (matched / "quality" / "match_model.html").read_text()
+    assert metadata["review_page"].endswith("match_model.html")
+    assert "Pairs nearest the threshold" in page and "Exact match on first_name" in page
+    # Record ids and scores only: no name, street or birth date in the clear.
+    for values in HAND_MADE.values():
+        for field in ("last_name", "address_line1", "date_of_birth"):
+            assert values[field] not in page
 
 
 def test_the_threshold_decides_the_edges_and_runs_are_repeatable(matched, tmp_path, monkeypatch):
@@ -270,8 +295,10 @@ def test_the_threshold_decides_the_edges_and_runs_are_repeatable(matched, tmp_pa
         "select min(match_probability), count(*), "
         "(select count(*) from identity.match_model) from identity.probabilistic_edges"
     ).fetchall()
+    # Edges are the pairs at the threshold whose names do not disagree (EDGE_CONDITION).
     [(above,)] = connection.sql(
-        "select count(*) from identity.match_pairs where match_probability >= 0.5"
+        "select count(*) from identity.match_pairs where match_probability >= 0.5 "
+        "and gamma_first_name <> 0 and gamma_last_name <> 0"
     ).fetchall()
     again = connection.sql(
         "select * from identity.match_pairs order by record_id_l, record_id_r"

@@ -11,7 +11,12 @@ record ids, probabilities and agreement levels:
   match weight, the agreement level (gamma) of each compared attribute and whether the two
   records share an email or a phone number;
 - ``identity.probabilistic_edges``: the pairs at or above the threshold whose names do not
-  disagree, the edges that the identity graph adds to the links of shared identifiers.
+  disagree, the edges that the identity graph adds to the links of shared identifiers;
+- ``identity.match_parameters``: the m and u probability and match weight of every comparison
+  level of each run, and whether m was trained or a default (a level no training pair showed,
+  such as an email level on an export without emails);
+- ``identity.match_review_sample``: the scored pairs nearest the threshold on either side, with
+  their agreement levels, for a reviewer; ``write_review_page`` turns both into a page.
 
 Records with the same cleaned attributes are scored once, as one *profile* represented by its
 smallest record id, and a pair of profiles becomes an edge between the two representatives:
@@ -21,10 +26,20 @@ profile are not joined to it by an edge: when the profile has an email or phone 
 need not be one person. Profiles with no name, or nothing but a name, are not matched: an email
 or phone alone is the deterministic graph's to link, and a name alone is not enough.
 
+Exports often carry no email or phone (a CRM de-duplication, two systems after a merger, a
+census-like file), so neither the candidate pairs nor the training need them: candidates come
+from postal code with surname or initials, date of birth, the full name, given name or surname
+with the year of birth, the street address, and names written the other way round; each key is
+ignored where more than MAX_PROFILES_PER_BLOCKING_VALUE profiles share it. Names and postal codes
+agreeing exactly weigh by how common they are (term-frequency adjustments). A nickname agrees
+with its given name through the seed ``seeds/given_name_variants.csv``.
+
 Splink works in a DuckDB database of its own (in memory, spilling to a temporary directory), so
 its intermediate tables, which hold the clear values, never reach the warehouse file.
 """
 
+import csv
+import html
 import json
 import logging
 import math
@@ -33,6 +48,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -43,9 +59,11 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from pydantic import Field
 from splink import ColumnExpression, DuckDBAPI, Linker, SettingsCreator, block_on
+from splink.blocking_rule_library import CustomRule
 
+from orchestration.quality.runner import quality_dir
 from orchestration.resources import WarehouseResource
-from orchestration.settings import WAREHOUSE_POOL
+from orchestration.settings import REPO_ROOT, WAREHOUSE_POOL
 
 THRESHOLD_VARIABLE = "CONNECT360_MATCH_THRESHOLD"
 #: The match probability a pair needs to become an edge. On the simulator's ground truth
@@ -86,13 +104,40 @@ ATTRIBUTES = (
 #: The comparisons of the model, by output column name (gamma_<name> in identity.match_pairs).
 COMPARISONS = ("first_name", "last_name", "date_of_birth", "address", "phone", "email")
 #: Expectation-maximisation sessions: each estimates m for the comparisons its block leaves free.
-#: No session blocks on phones: household members share a landline and an address, and a session
-#: that fixed the phone would count them as matches that disagree on names.
-TRAINING_BLOCKS = (("email_block",), ("first_name", "last_name", "postal_code"), ("date_of_birth",))
-#: An email or number on more profiles than this (a placeholder address, a junk or call-centre
-#: number) finds no candidate pairs: it would pair up thousands of unrelated profiles. It still
-#: counts when a pair found otherwise is compared, weighted down by its term frequency.
+#: None blocks on what household members share (a landline, an address, a surname): a session
+#: that fixed them would count a household as matches that disagree on first names, and learn
+#: that a first name agreeing is weak evidence. Sessions whose block finds too few pairs (an
+#: export without birth dates or emails) are skipped; the others still train every comparison.
+TRAINING_BLOCKS = (
+    ("first_name", "date_of_birth"),
+    ("date_of_birth", "postal_code"),
+    ("email_block",),
+    ("first_name", "last_name"),
+)
+#: A blocking value on more profiles than this (a placeholder address, a call-centre number, the
+#: commonest name of a large postal area) finds no candidate pairs: it would pair up thousands of
+#: unrelated profiles. It still counts when a pair found otherwise is compared.
 MAX_PROFILES_PER_BLOCKING_VALUE = 100
+#: The candidate-pair keys, each a SQL expression over a profile's attributes (NULL when a part
+#: is missing). Profiles agreeing on one key, or on the names written the other way round, are
+#: scored. None needs an email or phone.
+BLOCKING_KEYS = {
+    "email_block": "email",
+    "phone_block": "phone",
+    "name_block": "first_name || '|' || last_name",
+    "birth_block": "cast(date_of_birth as varchar)",
+    "postcode_surname_block": "postal_code || '|' || last_name",
+    "postcode_initials_block": "postal_code || '|' || left(first_name, 1) || left(last_name, 1)",
+    "given_name_year_block": "first_name || '|' || year(date_of_birth)",
+    "surname_year_block": "last_name || '|' || year(date_of_birth)",
+    "address_block": "address_line || '|' || coalesce(postal_code, '')",
+}
+#: The given names a nickname stands for (nickname, given_name), lower case.
+GIVEN_NAME_VARIANTS = REPO_ROOT / "seeds" / "given_name_variants.csv"
+#: The reviewer's page of the trained model, in the quality folder beside the Data Docs.
+REVIEW_PAGE = "match_model.html"
+#: How many scored pairs on each side of the threshold are kept for review.
+REVIEW_SAMPLE_PAIRS = 100
 
 PAIR_SCHEMA = pa.schema(
     [
@@ -110,6 +155,18 @@ PAIR_SCHEMA = pa.schema(
 )
 #: Whether the two records already share an email or a phone number tells the graph which edges
 #: only repeat a link it has (unless its guards cut that identifier) and which are new.
+PARAMETER_SCHEMA = pa.schema(
+    [
+        ("trained_at", pa.timestamp("us", tz="UTC")),
+        ("comparison", pa.string()),
+        ("level_position", pa.int32()),
+        ("level", pa.string()),
+        ("m_probability", pa.float64()),
+        ("u_probability", pa.float64()),
+        ("match_weight", pa.float64()),
+        ("m_is_default", pa.bool_()),
+    ]
+)
 EDGE_COLUMNS = (
     "record_id_l",
     "record_id_r",
@@ -134,11 +191,38 @@ def default_threshold() -> float:
     return validate_threshold(float(value)) if value else DEFAULT_THRESHOLD
 
 
+def _name_comparison(column: str, other: str, description: str, nicknames: bool) -> Any:
+    """A name: exact (weighted by how common it is), a nickname of it, written in the other name
+    field (first and last swapped), close in spelling, or different."""
+    levels = [
+        cll.NullLevel(column),
+        cll.ExactMatchLevel(column, term_frequency_adjustments=True),
+    ]
+    if nicknames:
+        levels.append(
+            cll.ArrayIntersectLevel("given_names", min_intersection=1).configure(
+                label_for_charts="Same given name or a nickname of it"
+            )
+        )
+    levels += [
+        cll.CustomLevel(
+            f'"{column}_l" = "{other}_r" and "{other}_l" = "{column}_r"',
+            label_for_charts="Swapped with the other name field",
+        ),
+        cll.JaroWinklerLevel(column, 0.92),
+        cll.JaroWinklerLevel(column, 0.8),
+        cll.ElseLevel(),
+    ]
+    return cl.CustomComparison(
+        output_column_name=column, comparison_description=description, comparison_levels=levels
+    )
+
+
 def comparisons() -> list[Any]:
     """How two profiles are compared: per attribute, its levels from most to least similar."""
     return [
-        cl.NameComparison("first_name", jaro_winkler_thresholds=[0.92, 0.8]),
-        cl.NameComparison("last_name", jaro_winkler_thresholds=[0.92, 0.8]),
+        _name_comparison("first_name", "last_name", "Given name", nicknames=True),
+        _name_comparison("last_name", "first_name", "Surname", nicknames=False),
         cl.CustomComparison(
             output_column_name="date_of_birth",
             comparison_description="Date of birth",
@@ -169,7 +253,8 @@ def comparisons() -> list[Any]:
                     cll.JaroWinklerLevel("address_line", 0.9),
                     cll.ExactMatchLevel("postal_code"),
                 ),
-                cll.ExactMatchLevel("postal_code"),
+                # Postal areas differ in size: agreeing on a small one says more.
+                cll.ExactMatchLevel("postal_code", term_frequency_adjustments=True),
                 cll.ElseLevel(),
             ],
         ),
@@ -200,12 +285,10 @@ def blocking_rules() -> list[Any]:
     """The candidate pairs: profiles that agree exactly on one of these are scored."""
     return [
         block_on("phones_block", arrays_to_explode=["phones_block"]),
-        block_on("email_block"),
-        block_on("first_name", "address_line"),
-        block_on("last_name", "address_line"),
-        block_on("first_name", "last_name", "postal_code"),
-        block_on("first_name", "date_of_birth"),
-        block_on("last_name", "date_of_birth"),
+        *(block_on(key) for key in BLOCKING_KEYS if key != "phone_block"),
+        # First and last name swapped, on either side of the pair.
+        CustomRule("l.name_swap_block = r.name_block", sql_dialect="duckdb"),
+        CustomRule("l.name_block = r.name_swap_block", sql_dialect="duckdb"),
     ]
 
 
@@ -289,8 +372,19 @@ def _read_profiles(connection: duckdb.DuckDBPyConnection) -> tuple[int, pa.Table
     return records, profiles
 
 
-#: The profiles in Splink's database, with the emails and numbers that may find candidates.
-_PROFILES_WITH_BLOCKING_VALUES = """
+def _capped_key(name: str, expression: str) -> str:
+    """A blocking key, NULL where more than MAX_PROFILES_PER_BLOCKING_VALUE profiles share it."""
+    return (
+        f"case when count(*) over (partition by {expression}) <= "
+        f"{MAX_PROFILES_PER_BLOCKING_VALUE} then {expression} end as {name}"
+    )
+
+
+def _profiles_sql() -> str:
+    """The profiles in Splink's database: attributes, given names and the blocking keys."""
+    keys = {**BLOCKING_KEYS, "name_swap_block": "last_name || '|' || first_name"}
+    capped = ",\n    ".join(_capped_key(name, expression) for name, expression in keys.items())
+    return f"""
 create table profiles as
 with
 
@@ -306,21 +400,42 @@ blocking_numbers as (
     select numbers.profile_id, list_sort(list(numbers.number)) as phones_block
     from numbers
     inner join number_profiles on numbers.number = number_profiles.number
-    where number_profiles.profiles <= ?
+    where number_profiles.profiles <= {MAX_PROFILES_PER_BLOCKING_VALUE}
     group by numbers.profile_id
+),
+
+given_names as (
+    select profiles_arrow.profile_id,
+        list_distinct(
+            [profiles_arrow.first_name] || coalesce(list(variants.given_name), [])
+        ) as given_names
+    from profiles_arrow
+    left join given_name_variants as variants
+        on profiles_arrow.first_name = variants.nickname
+    where profiles_arrow.first_name is not null
+    group by profiles_arrow.profile_id, profiles_arrow.first_name
 )
 
 select
     profiles_arrow.*,
-    case when count(*) over (partition by profiles_arrow.email) <= ? then profiles_arrow.email end
-        as email_block,
-    case when count(*) over (partition by profiles_arrow.phone) <= ? then profiles_arrow.phone end
-        as phone_block,
+    given_names.given_names,
+    {capped},
     blocking_numbers.phones_block
 from profiles_arrow
+left join given_names on profiles_arrow.profile_id = given_names.profile_id
 left join blocking_numbers on profiles_arrow.profile_id = blocking_numbers.profile_id
 order by profiles_arrow.profile_id
 """
+
+
+def given_name_variants(path: Path = GIVEN_NAME_VARIANTS) -> pa.Table:
+    """The seed's (nickname, given_name) pairs, lower case as normalize_name writes names."""
+    with path.open(newline="") as seed:
+        rows = [(row["nickname"].strip().lower(), row["given_name"].strip().lower())
+                for row in csv.DictReader(seed)]  # fmt: skip
+    return pa.table(
+        {"nickname": [nick for nick, _ in rows], "given_name": [given for _, given in rows]}
+    )
 
 
 def _equal_pairs(database: duckdb.DuckDBPyConnection, columns: tuple[str, ...]) -> int:
@@ -348,28 +463,48 @@ def floor_m_probabilities(model: dict[str, Any], floor: float) -> dict[str, Any]
     return floored
 
 
+#: The key under which the stored model notes, per level, an m that no training pair gave.
+DEFAULT_M_NOTE = "m_probability_is_default"
+
+
 def with_effective_m_probabilities(linker: Linker) -> dict[str, Any]:
     """The trained model with every m probability Splink uses, written out.
 
-    A level that no training pair showed keeps no m in Splink's saved model, yet prediction
-    still uses one (Splink's default for the level). The stored model names it, so a reviewer
-    reads every parameter the scores came from; the levels concerned are logged.
+    A level that no training pair showed (an email level when the export has no emails, a
+    nickname level when nobody used one) keeps no m in Splink's saved model, yet prediction still
+    uses one: Splink's default for the level, a share that falls from the most to the least
+    similar level. That default is the documented prior; it matters only for pairs that reach
+    the level, which in such an export are few. The stored model writes it out, so a reviewer
+    reads every parameter the scores came from, and `parameter_rows` marks it as a default.
     """
     model = linker.misc.save_model_to_json()
     comparisons = linker._settings_obj.comparisons
     for saved, comparison in zip(model["comparisons"], comparisons, strict=True):
         levels = comparison.comparison_levels
+        defaults = []
         for saved_level, level in zip(saved["comparison_levels"], levels, strict=True):
             if level.is_null_level or isinstance(saved_level.get("m_probability"), float | int):
                 continue
             saved_level["m_probability"] = level.m_probability
-            logger.warning(
-                "m of '%s' (%s) was not trained: using Splink's %s",
-                level.label_for_charts,
+            defaults.append(level.label_for_charts)
+        if defaults:
+            saved[DEFAULT_M_NOTE] = defaults
+            logger.info(
+                "%s: no training pair showed %s; their m is the default",
                 saved["output_column_name"],
-                level.m_probability,
+                defaults,
             )
     return model
+
+
+def splink_settings(model: dict[str, Any]) -> dict[str, Any]:
+    """The stored model as Splink reads it: without this module's notes."""
+    return model | {
+        "comparisons": [
+            {key: value for key, value in comparison.items() if key != DEFAULT_M_NOTE}
+            for comparison in model["comparisons"]
+        ]
+    }
 
 
 class UntrainableError(Exception):
@@ -401,11 +536,14 @@ def _train_and_predict(
     linker = Linker(
         DuckDBAPI(database).register("profiles"), match_settings(), log_level=logging.WARNING
     )
+    # Rules that almost only one person's records meet; any of them may be absent from an
+    # export (no emails, no birth dates), and the others still find its matches.
     linker.training.estimate_probability_two_random_records_match(
         [
             block_on("first_name", "last_name", "email_block"),
             block_on("first_name", "last_name", "phone_block"),
             block_on("first_name", "last_name", "date_of_birth"),
+            block_on("first_name", "last_name", "address_line", "postal_code"),
         ],
         recall=PRIOR_RULES_RECALL,
     )
@@ -414,7 +552,9 @@ def _train_and_predict(
     if not trained:
         raise UntrainableError("no expectation-maximisation session gave usable estimates")
     model = floor_m_probabilities(with_effective_m_probabilities(linker), MIN_M_PROBABILITY)
-    linker = Linker(DuckDBAPI(database).register("profiles"), model, log_level=logging.WARNING)
+    linker = Linker(
+        DuckDBAPI(database).register("profiles"), splink_settings(model), log_level=logging.WARNING
+    )
     predictions = linker.inference.predict(
         threshold_match_probability=REVIEW_FLOOR, warning_mode="never"
     )
@@ -457,8 +597,10 @@ def score_profiles(
                 database.execute("set memory_limit = ?", [memory_limit])
             database.execute("set preserve_insertion_order = false")
             database.register("profiles_arrow", profiles)
-            database.execute(_PROFILES_WITH_BLOCKING_VALUES, [MAX_PROFILES_PER_BLOCKING_VALUE] * 3)
+            database.register("given_name_variants", given_name_variants())
+            database.execute(_profiles_sql())
             database.unregister("profiles_arrow")
+            database.unregister("given_name_variants")
             training_blocks = [
                 block
                 for block in TRAINING_BLOCKS
@@ -512,7 +654,29 @@ def _write(connection: duckdb.DuckDBPyConnection, run: MatchingRun, pairs: pa.Ta
         )
         """
     )
+    connection.execute(
+        """
+        create table if not exists identity.match_parameters (
+            trained_at timestamptz,
+            comparison varchar,
+            level_position integer,
+            level varchar,
+            m_probability double,
+            u_probability double,
+            match_weight double,
+            m_is_default boolean
+        )
+        """
+    )
+    parameters = pa.Table.from_pylist(
+        [
+            {"trained_at": run.trained_at} | row
+            for row in parameter_rows(run.settings or {"comparisons": []})
+        ],
+        schema=PARAMETER_SCHEMA,
+    )
     connection.register("scored_pairs", pairs)
+    connection.register("run_parameters", parameters)
     try:
         connection.execute("begin transaction")
         connection.execute("create or replace table identity.match_pairs as from scored_pairs")
@@ -525,6 +689,27 @@ def _write(connection: duckdb.DuckDBPyConnection, run: MatchingRun, pairs: pa.Ta
             """,
             [run.threshold],
         )
+        gammas = ", ".join(f"gamma_{name}" for name in COMPARISONS)
+        connection.execute(
+            f"""
+            create or replace table identity.match_review_sample as
+            select * from (
+                select 'above' as side, record_id_l, record_id_r, match_probability,
+                    match_weight, {gammas}
+                from scored_pairs where match_probability >= $threshold
+                order by match_probability asc, record_id_l, record_id_r limit $pairs
+            )
+            union all
+            select * from (
+                select 'below' as side, record_id_l, record_id_r, match_probability,
+                    match_weight, {gammas}
+                from scored_pairs where match_probability < $threshold
+                order by match_probability desc, record_id_l, record_id_r limit $pairs
+            )
+            """,
+            {"threshold": run.threshold, "pairs": REVIEW_SAMPLE_PAIRS},
+        )
+        connection.execute("insert into identity.match_parameters select * from run_parameters")
         connection.execute(
             "insert into identity.match_model values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -546,6 +731,7 @@ def _write(connection: duckdb.DuckDBPyConnection, run: MatchingRun, pairs: pa.Ta
         raise
     finally:
         connection.unregister("scored_pairs")
+        connection.unregister("run_parameters")
 
 
 def run_matching(
@@ -582,21 +768,118 @@ def run_matching(
     return run.summary()
 
 
-def parameter_table(settings: dict[str, Any]) -> str:
-    """The trained m and u of every comparison level, and its match weight, as Markdown."""
-    lines = ["| comparison | level | m | u | weight |", "|---|---|---|---|---|"]
+def parameter_rows(settings: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every comparison level of a stored model: its m, u, match weight (log2 m/u, NULL when
+    either is missing) and whether m is a default rather than trained."""
+    rows = []
     for comparison in settings["comparisons"]:
-        for level in comparison["comparison_levels"]:
+        defaults = set(comparison.get(DEFAULT_M_NOTE, ()))
+        for position, level in enumerate(comparison["comparison_levels"]):
             if level.get("is_null_level"):
                 continue
             m, u = level.get("m_probability"), level.get("u_probability")
-            weight = f"{math.log2(m / u):.2f}" if m and u else "untrained"
-            lines.append(
-                f"| {comparison['output_column_name']} | {level['label_for_charts']} "
-                f"| {m if m is None else f'{m:.4g}'} | {u if u is None else f'{u:.3g}'} "
-                f"| {weight} |"
+            rows.append(
+                {
+                    "comparison": comparison["output_column_name"],
+                    "level_position": position,
+                    "level": level["label_for_charts"],
+                    "m_probability": m,
+                    "u_probability": u,
+                    "match_weight": math.log2(m / u) if m and u else None,
+                    "m_is_default": level["label_for_charts"] in defaults,
+                }
             )
+    return rows
+
+
+def parameter_table(settings: dict[str, Any]) -> str:
+    """The m and u of every comparison level, and its match weight, as Markdown."""
+    lines = ["| comparison | level | m | u | weight |", "|---|---|---|---|---|"]
+    for row in parameter_rows(settings):
+        m, u, weight = row["m_probability"], row["u_probability"], row["match_weight"]
+        lines.append(
+            f"| {row['comparison']} | {row['level']}{' (default m)' if row['m_is_default'] else ''}"
+            f" | {m if m is None else f'{m:.4g}'} | {u if u is None else f'{u:.3g}'} "
+            f"| {'untrained' if weight is None else f'{weight:.2f}'} |"
+        )
     return "\n".join(lines)
+
+
+def write_review_page(connection: duckdb.DuckDBPyConnection, path: Path) -> Path:
+    """The latest trained model as a page for a reviewer: every level's m, u and match weight
+    as a bar, and the sampled pairs nearest the threshold with their agreement levels. Holds
+    record ids and scores only, no personal value."""
+    rows = connection.sql(
+        "select trained_at, threshold, probability_two_random_records_match, settings_json, "
+        "records, profiles, scored_pairs, edges from identity.match_model "
+        "where settings_json is not null order by trained_at desc limit 1"
+    ).fetchall()
+    row = rows[0] if rows else None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if row is None:
+        path.write_text("<!doctype html><title>Match model</title><p>No trained model yet.</p>\n")
+        return path
+    trained_at, threshold, prior, settings_json, records, profiles, scored, edges = row
+    parameters = parameter_rows(json.loads(settings_json))
+    widest = max((abs(p["match_weight"] or 0) for p in parameters), default=1) or 1
+    bars = []
+    for parameter in parameters:
+        weight = parameter["match_weight"]
+        width = 0 if weight is None else round(150 * abs(weight) / widest)
+        colour = "#2a7" if (weight or 0) >= 0 else "#c43"
+        side = "left:150px" if (weight or 0) >= 0 else f"left:{150 - width}px"
+        bars.append(
+            f"<tr><td>{html.escape(parameter['comparison'])}</td>"
+            f"<td>{html.escape(parameter['level'])}"
+            f"{' <em>(default m)</em>' if parameter['m_is_default'] else ''}</td>"
+            f"<td>{parameter['m_probability']:.4g}</td><td>{parameter['u_probability']:.3g}</td>"
+            f"<td>{'' if weight is None else f'{weight:.2f}'}</td>"
+            f'<td><div class="axis"><div class="bar" style="{side};width:{width}px;'
+            f'background:{colour}"></div></div></td></tr>'
+        )
+    gammas = [f"gamma_{name}" for name in COMPARISONS]
+    sample = connection.sql(
+        f"select side, record_id_l, record_id_r, match_probability, match_weight, "
+        f"{', '.join(gammas)} from identity.match_review_sample "
+        "order by side, abs(match_weight) asc"
+    ).fetchall()
+    header = "".join(f"<th>{html.escape(name)}</th>" for name in COMPARISONS)
+    pairs = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(value))}</td>" for value in pair[:3])
+        + f"<td>{pair[3]:.4f}</td><td>{pair[4]:.2f}</td>"
+        + "".join(f"<td>{value}</td>" for value in pair[5:]) + "</tr>"
+        for pair in sample
+    )  # fmt: skip
+    path.write_text(
+        f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Match model</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2em; }}
+table {{ border-collapse: collapse; margin-bottom: 2em; }}
+td, th {{ border-bottom: 1px solid #ddd; padding: 2px 8px; text-align: left; font-size: 13px; }}
+.axis {{ position: relative; width: 300px; height: 12px; border-left: 1px solid #eee; }}
+.bar {{ position: absolute; top: 0; height: 12px; }}
+</style></head><body>
+<h1>Probabilistic matching: the trained model</h1>
+<p>Trained {trained_at:%Y-%m-%d %H:%M} UTC on {profiles:,} profiles of {records:,} records;
+{scored:,} pairs scored, {edges:,} edges at the threshold {threshold}. Prior probability that
+two random profiles match: {prior:.3g}. A level's match weight is log2(m/u): the bits of
+evidence it adds when a pair reaches it; the bar is centred on zero.</p>
+<table><tr><th>comparison</th><th>level</th><th>m</th><th>u</th><th>weight</th>
+<th>weight (bar)</th></tr>
+{"".join(bars)}
+</table>
+<h2>Pairs nearest the threshold</h2>
+<p>Up to {REVIEW_SAMPLE_PAIRS} scored pairs on each side of the threshold, by record id;
+agreement levels as in identity.match_pairs (-1 missing, 0 different, higher closer).</p>
+<table><tr><th>side</th><th>record (left)</th><th>record (right)</th><th>probability</th>
+<th>weight</th>{header}</tr>
+{pairs}
+</table>
+</body></html>
+"""
+    )
+    return path
 
 
 class MatchingConfig(dg.Config):
@@ -623,8 +906,10 @@ class MatchingConfig(dg.Config):
     description=(
         "Record pairs linked by probabilistic matching (Fellegi-Sunter, Splink on DuckDB) on "
         "names, birth date, address, phone and email: edges of the identity graph at or above "
-        "the match threshold. Also writes identity.match_pairs (every scored pair for review) "
-        "and identity.match_model (the trained model of each run)."
+        "the match threshold. Also writes identity.match_pairs (every scored pair), "
+        "identity.match_model (the trained model of each run), identity.match_parameters (m, u "
+        "and weight of every level), identity.match_review_sample (pairs nearest the threshold) "
+        "and the reviewer's page match_model.html in the quality folder."
     ),
 )
 def probabilistic_edges(
@@ -635,6 +920,7 @@ def probabilistic_edges(
         [(settings_json,)] = connection.sql(
             "select settings_json from identity.match_model order by trained_at desc limit 1"
         ).fetchall()
+        page = write_review_page(connection, quality_dir() / REVIEW_PAGE)
     if summary["status"] != "trained":
         context.log.warning(f"probabilistic matching {summary['status']}: no edges written")
     metadata: dict[str, Any] = {
@@ -645,6 +931,7 @@ def probabilistic_edges(
         "profiles": dg.MetadataValue.int(summary["profiles"]),
         "scored_pairs": dg.MetadataValue.int(summary["scored_pairs"]),
         "seconds": dg.MetadataValue.float(summary["seconds"]),
+        "review_page": dg.MetadataValue.path(str(page)),
     }
     if settings_json:
         metadata["probability_two_random_records_match"] = dg.MetadataValue.float(
