@@ -34,11 +34,13 @@ class Warehouse:
         )
         connection.close()
 
-    def build(self, selection: str) -> None:
-        """Load the seeds (reference data the models join), then run `selection`."""
+    def build(self, selection: str, variables: str | None = None) -> None:
+        """Load the seeds (reference data the models join), then run `selection`, with dbt
+        `variables` (JSON) if given."""
         dbt = dbt_resource()
         dbt.cli(["seed"], raise_on_error=True).wait()
-        dbt.cli(["run", "--select", selection], raise_on_error=True).wait()
+        extra = ["--vars", variables] if variables else []
+        dbt.cli(["run", "--select", selection, *extra], raise_on_error=True).wait()
 
     def customer_of(self, record_id: str) -> str | None:
         connection = duckdb.connect(str(self.path), read_only=True)

@@ -275,6 +275,24 @@ def test_a_strong_match_merges_two_crm_ids_of_one_person(graph: Warehouse) -> No
         "and target_type = 'crm_id'"
     )
     assert (tier, probability) == (12, 0.9993)
+    # The reviewer's list of merges that rest on a match names the pair and its probability.
+    merges = graph.query(
+        "select customer_id, example_record_id, example_matched_record_id, match_probability "
+        "from identity.identity_match_merges"
+    )
+    assert merges == [(person, "crm__contacts:d1|1", "crm__contacts:d2|1", 0.9993)]
+
+
+def test_a_rejected_match_is_undone(graph: Warehouse, tmp_path) -> None:
+    copy = Warehouse.__new__(Warehouse)
+    copy.path, copy.lines = tmp_path / "copy.duckdb", graph.lines
+    copy.path.write_bytes(graph.path.read_bytes())
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CONNECT360_WAREHOUSE", str(copy.path))
+        rejected = '{"identity_rejected_matches": [["crm__contacts:d2|1", "crm__contacts:d1|1"]]}'
+        copy.build("identity", variables=rejected)
+    assert copy.customer_of("crm__contacts:d1|1") != copy.customer_of("crm__contacts:d2|1")
+    assert copy.query("select count(*) from identity.identity_match_merges") == [(0,)]
 
 
 def test_a_record_known_by_its_phone_alone_never_joins_two_people(graph: Warehouse) -> None:

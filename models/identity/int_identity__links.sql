@@ -32,7 +32,8 @@ hubs as (
     where is_hub
 ),
 
--- The probabilistic matches, or none when they are turned off or not computed yet.
+-- The probabilistic matches, or none when they are turned off or not computed yet; a reviewer's
+-- rejected pairs (var identity_rejected_matches: a list of [record id, record id]) are left out.
 matches as (
     {%- if use_matches %}
         select
@@ -40,6 +41,12 @@ matches as (
             record_id_r,
             match_probability
         from {{ matches }}
+        {%- for left, right in var('identity_rejected_matches', []) %}
+            {{ 'where' if loop.first else 'and' }} not (
+                least(record_id_l, record_id_r) = least('{{ left }}', '{{ right }}')
+                and greatest(record_id_l, record_id_r) = greatest('{{ left }}', '{{ right }}')
+            )
+        {%- endfor %}
     {%- else %}
         select
             cast(null as {{ dbt.type_string() }}) as record_id_l,
@@ -67,6 +74,7 @@ matched as (
         right_hub.node_id as target_node,
         right_hub.identifier_type as target_type,
         matches.record_id_l as example_record_id,
+        matches.record_id_r as example_matched_record_id,
         matches.match_probability,
         case
             when
@@ -74,7 +82,15 @@ matched as (
                 and {{ connect360.identifier_is_limited('right_hub.identifier_type') }}
                 then {{ match_tier }}
             else {{ match_tier + 1 }}
-        end as tier
+        end as tier,
+        -- The pair a link shows: its most probable one.
+        row_number() over (
+            partition by left_hub.node_id, right_hub.node_id
+            order by
+                matches.match_probability desc,
+                matches.record_id_l asc,
+                matches.record_id_r asc
+        ) as pair_rank
     from matches
     inner join record_hubs as left_hub on matches.record_id_l = left_hub.record_id
     inner join record_hubs as right_hub on matches.record_id_r = right_hub.record_id
@@ -95,6 +111,7 @@ select
     count(*) as records,
     min(occurrences.occurred_at) as first_seen_at,
     max(occurrences.occurred_at) as last_seen_at,
+    cast(null as {{ dbt.type_string() }}) as example_matched_record_id,
     cast(null as double) as match_probability
 from occurrences
 inner join hubs on occurrences.hub_node_id = hubs.node_id
@@ -114,10 +131,12 @@ select
         as target_priority,
     {{ connect360.identifier_is_limited('target_type') }} as target_limited,
     tier,
-    min(example_record_id) as example_record_id,
+    min(case when pair_rank = 1 then example_record_id end) as example_record_id,
     count(*) as records,
     cast(null as timestamp) as first_seen_at,
     cast(null as timestamp) as last_seen_at,
+    min(case when pair_rank = 1 then example_matched_record_id end)
+        as example_matched_record_id,
     max(match_probability) as match_probability
 from matched
 group by 1, 2, 3, 4, 5, 6, 7, 8, 9
