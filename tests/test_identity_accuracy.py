@@ -1,12 +1,33 @@
-"""The identity accuracy command's fingerprint study, on a warehouse counted by hand."""
+"""The identity accuracy command: the fingerprint study and the CRM measures on warehouses
+counted by hand, and the whole command on a simulated one."""
 
+import contextlib
+import dataclasses
+import io
 import json
+import os
+import random
+from datetime import date
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pytest
+from simulated import simulate_and_load
 
-from orchestration.identity.accuracy import fingerprint_study
+from orchestration.identity import baseline
+from orchestration.identity.accuracy import (
+    Contact,
+    PairCounts,
+    crm_comparison,
+    crm_contacts,
+    deduplication_pairs,
+    fingerprint_study,
+    linkage_pairs,
+    main,
+)
+from orchestration.transform.assets import run_dbt
+from simulator.catalog import FIRST_NAMES, LAST_NAMES, STREETS
 
 # record key, channel, person, customer, IP address, user agent (web) or device model (app)
 RECORDS = [
@@ -100,3 +121,280 @@ def test_fingerprint_study_of_one_record_customers_reports_zero_not_an_error(han
             0,
             0,
         )
+
+
+# The CRM measures. Contacts: system (None: the primary CRM), crm id, person, cluster (None: no
+# customer, a cluster of its own).
+CONTACTS = [
+    Contact(None, "a1", "P", "c1"),
+    Contact(None, "a2", "P", "c1"),
+    Contact(None, "a3", "P", "c2"),
+    Contact(None, "b1", "Q", "c2"),
+    # R's two contacts have no customer: two clusters, not one cluster "None".
+    Contact(None, "d1", "R", None),
+    Contact(None, "d2", "R", None),
+    # The acquired CRM: x4 is P again, a duplicate within that system (in neither measure).
+    Contact("acquired_crm", "x1", "P", "c1"),
+    Contact("acquired_crm", "x2", "Q", "c3"),
+    Contact("acquired_crm", "x3", "S", "c2"),
+    Contact("acquired_crm", "x4", "P", "c1"),
+]
+
+
+def test_deduplication_pairs_count_primary_contacts_by_hand():
+    # Primary contacts: P's a1, a2, a3 make 3 pairs and R's d1, d2 one: 4 true pairs. c1 holds
+    # a1+a2 and c2 a3+b1: 2 predicted pairs, of which a1+a2 is right.
+    counts = deduplication_pairs(CONTACTS)
+    assert counts == PairCounts(true_pairs=4, predicted_pairs=2, correct_pairs=1)
+    assert counts.figures() == {
+        "precision": 0.5,
+        "recall": 0.25,
+        "f1": round(1 / 3, 6),
+        "true_pairs": 4,
+        "predicted_pairs": 2,
+        "correct_pairs": 1,
+    }
+
+
+def test_linkage_pairs_count_one_primary_and_one_other_contact_by_hand():
+    # True: P's 3 primary x 2 acquired = 6, Q's 1 x 1 = 1 (R and S are in one system only): 7.
+    # Predicted: c1 2 x 2 = 4, c2 (a3, b1) x x3 = 2, c3 none on the primary side: 6.
+    # Right: P's a1, a2 with x1, x4 in c1: 4.
+    counts = linkage_pairs(CONTACTS)
+    assert counts == PairCounts(true_pairs=7, predicted_pairs=6, correct_pairs=4)
+    figures = counts.figures()
+    assert (figures["precision"], figures["recall"], figures["f1"]) == (
+        round(4 / 6, 6),
+        round(4 / 7, 6),
+        round(8 / 13, 6),
+    )
+
+
+def test_no_second_system_is_zero_linkage_pairs_not_a_division_by_zero():
+    primary_only = [contact for contact in CONTACTS if contact.system is None]
+    counts = linkage_pairs(primary_only)
+    assert counts == PairCounts(0, 0, 0)
+    assert counts.figures() == {
+        "precision": None,
+        "recall": None,
+        "f1": None,
+        "true_pairs": 0,
+        "predicted_pairs": 0,
+        "correct_pairs": 0,
+    }
+    # Every contact its own cluster: nothing predicted, nothing right, 4 pairs missed.
+    alone = [dataclasses.replace(contact, cluster=None) for contact in primary_only]
+    figures = deduplication_pairs(alone).figures()
+    assert (figures["precision"], figures["recall"], figures["f1"]) == (None, 0.0, 0.0)
+
+
+# crm id, crm_system as landed, updated_at, person (None: not in the truth), customer in the
+# bridge ("-": no bridge row, as for an erased customer's records).
+CRM_VERSIONS = [
+    ("a", None, "2026-03-01T10:00:00Z", "P", "c9"),
+    ("a", None, "2026-03-05T10:00:00Z", "P", "c1"),  # a's latest version: customer c1
+    ("b", "", "2026-03-02T10:00:00Z", "P", "c1"),  # blank: the primary CRM
+    ("c", None, "2026-03-02T10:00:00Z", "Q", None),  # in the bridge without a customer
+    ("a", " Acquired_CRM ", "2026-03-03T10:00:00Z", "P", "c1"),  # another system's "a"
+    ("e", None, "2026-03-02T10:00:00Z", "R", "-"),
+    ("f", None, "2026-03-02T10:00:00Z", None, "c5"),
+]
+
+
+@pytest.fixture
+def crm_warehouse(tmp_path: Path) -> tuple[Path, Path]:
+    warehouse, truth = tmp_path / "warehouse.duckdb", tmp_path / "truth"
+    truth.mkdir()
+    connection = duckdb.connect(str(warehouse))
+    connection.execute("create schema raw")
+    connection.execute("create schema identity")
+    connection.execute(
+        "create table raw.crm__contacts (record_key varchar, occurred_at timestamptz, payload json)"
+    )
+    connection.execute(
+        "create table identity.int_identity__record_customers "
+        "(record_id varchar, customer_id varchar)"
+    )
+    connection.execute(
+        "create table truth_records (channel varchar, entity varchar, record_key varchar, "
+        "person_id varchar)"
+    )
+    for crm_id, system, updated_at, person, customer in CRM_VERSIONS:
+        key = f"{system or ''}|{crm_id}|{updated_at}"
+        payload = {"crm_id": crm_id, "updated_at": updated_at}
+        if system is not None:
+            payload["crm_system"] = system
+        # A reloaded day lands a record twice: still one version.
+        for _ in range(2):
+            connection.execute(
+                "insert into raw.crm__contacts values (?, ?, ?)",
+                [key, updated_at, json.dumps(payload)],
+            )
+        if customer != "-":
+            connection.execute(
+                "insert into identity.int_identity__record_customers values (?, ?)",
+                [f"crm__contacts:{key}", customer],
+            )
+        connection.execute(
+            "insert into truth_records values ('crm', 'contacts', ?, ?)", [key, person]
+        )
+    connection.execute(f"copy truth_records to '{truth}/records.parquet' (format parquet)")
+    connection.close()
+    return warehouse, truth
+
+
+def test_crm_contacts_are_one_per_system_and_id_with_their_latest_customer(crm_warehouse):
+    warehouse, truth = crm_warehouse
+    connection = duckdb.connect(str(warehouse), read_only=True)
+    contacts = crm_contacts(connection, truth)
+    connection.close()
+    assert [contact for _, contact in contacts.judged] == [
+        Contact(None, "a", "P", "c1"),
+        Contact(None, "b", "P", "c1"),
+        Contact(None, "c", "Q", None),
+        Contact("acquired_crm", "a", "P", "c1"),
+    ]
+    assert contacts.judged[0][0] == "crm__contacts:|a|2026-03-05T10:00:00Z"
+    assert len(contacts.latest_record_ids) == 6  # e and f too: the baseline sees every contact
+    assert (contacts.without_person, contacts.not_in_bridge) == (1, 1)
+
+
+def test_crm_comparison_reports_deduplication_and_linkage(crm_warehouse):
+    lines = crm_comparison(*crm_warehouse, project_seconds={"matching": 1.0})
+    assert lines[0] == {
+        "run": "crm contacts",
+        "contacts": 4,
+        "primary_system": 3,
+        "other_systems": {"acquired_crm": 1},
+        "left_out_without_person": 1,
+        "left_out_not_in_bridge": 1,
+    }
+    # Primary: a and b are P's, in c1: the one true pair found; c has no customer.
+    assert lines[1] == {
+        "run": "crm deduplication",
+        "project": {
+            "precision": 1.0,
+            "recall": 1.0,
+            "f1": 1.0,
+            "true_pairs": 1,
+            "predicted_pairs": 1,
+            "correct_pairs": 1,
+            "contacts_without_cluster": 1,
+            "seconds": {"matching": 1.0},
+        },
+    }
+    # The acquired a is P's, in c1 with the primary a and b: two pairs, both right.
+    assert lines[2]["project"] | {"seconds": None} == {
+        "precision": 1.0,
+        "recall": 1.0,
+        "f1": 1.0,
+        "true_pairs": 2,
+        "predicted_pairs": 2,
+        "correct_pairs": 2,
+        "contacts_without_cluster": 1,
+        "seconds": None,
+    }
+
+
+@pytest.fixture(scope="module")
+def simulated_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    """`accuracy --build` on a small simulated warehouse (a few minutes): its lines by run."""
+    work = tmp_path_factory.mktemp("accuracy")
+    output = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CONNECT360_WAREHOUSE", str(work / "warehouse.duckdb"))
+        simulate_and_load(work, people=800, days=20, start=date(2026, 2, 1), seed=5)
+        run_dbt(["run", "--select", "+identity"], os.environ)
+        arguments = ["--build", "--warehouse", str(work / "warehouse.duckdb")]
+        with contextlib.redirect_stdout(output):
+            assert main([*arguments, "--truth", str(work / "truth")]) == 0
+    lines = [json.loads(line) for line in output.getvalue().splitlines()]
+    return {line.get("run", "matching"): line for line in lines}
+
+
+def _in_unit_range(figures: dict) -> bool:
+    return all(0 <= figures[name] <= 1 for name in ("precision", "recall", "f1"))
+
+
+def test_crm_figures_of_a_simulated_warehouse(simulated_run):
+    contacts = simulated_run["crm contacts"]
+    assert contacts["primary_system"] > 100
+    assert contacts["other_systems"]  # the simulator's acquired CRM
+    assert contacts["baseline"]["status"] == "trained"
+    for run in ("crm deduplication", "crm linkage"):
+        project, baseline = simulated_run[run]["project"], simulated_run[run]["baseline"]
+        # The same contacts, so the same true pairs; some of them, on both sides of a link.
+        assert project["true_pairs"] == baseline["true_pairs"] > 0
+        for figures in (project, baseline):
+            assert _in_unit_range(figures)
+            assert figures["correct_pairs"] <= min(
+                figures["predicted_pairs"], figures["true_pairs"]
+            )
+        assert project["seconds"]["matching"] > 0
+        assert project["seconds"]["identity_build"] > 0
+        assert baseline["seconds"] > 0
+    # Splink clusters every contact it is given.
+    assert simulated_run["crm deduplication"]["baseline"]["contacts_without_cluster"] == 0
+
+
+def _made_up_contacts() -> list[dict]:
+    """400 contacts of 400 people, then 40 of them entered again with a typo in the first name,
+    another address and no email (a second system's copy, say)."""
+    rng = random.Random(3)
+    contacts = []
+    for person in range(400):
+        first, last = rng.choice(FIRST_NAMES).lower(), rng.choice(LAST_NAMES).lower()
+        born = date(1950 + rng.randrange(50), 1 + rng.randrange(12), 1 + rng.randrange(28))
+        contacts.append(
+            {
+                "record_id": f"crm__contacts:{person}",
+                "person_id": str(person),
+                "first_name": first,
+                "last_name": last,
+                "date_of_birth": born,
+                "address_line": f"{rng.randrange(1, 400)} {rng.choice(STREETS).lower()}",
+                "postal_code": str(rng.randrange(10000, 10100)),
+                "email": f"{first}.{last}{person}@example.com",
+                "phone": f"+1212555{person:04d}",
+            }
+        )
+    for contact in contacts[:40]:
+        contacts.append(
+            contact
+            | {
+                "record_id": contact["record_id"] + "-again",
+                "first_name": contact["first_name"][:-1] + "x",
+                "address_line": "1 new street",
+                "email": None,
+            }
+        )
+    return contacts
+
+
+def test_the_baseline_clusters_duplicates_and_writes_nothing_to_the_warehouse():
+    contacts = _made_up_contacts()
+    warehouse = duckdb.connect()
+    warehouse.execute("create schema restricted")
+    warehouse.register("made_up", pa.Table.from_pylist(contacts))
+    warehouse.execute(
+        "create table restricted.stg_restricted__crm_contacts as "
+        "select * exclude (person_id) from made_up"
+    )
+    warehouse.unregister("made_up")
+    tables_before = warehouse.sql("select table_name from duckdb_tables()").fetchall()
+    # The last contact is not given: it stays out of the clusters.
+    run = baseline.run_baseline(warehouse, [contact["record_id"] for contact in contacts[:-1]])
+    assert warehouse.sql("select table_name from duckdb_tables()").fetchall() == tables_before
+    assert (run.status, run.contacts, run.threshold) == ("trained", 439, 0.95)
+    assert set(run.clusters) == {contact["record_id"] for contact in contacts[:-1]}
+    judged = [
+        Contact(
+            None, contact["record_id"], contact["person_id"], run.clusters.get(contact["record_id"])
+        )
+        for contact in contacts
+    ]
+    # Name, birth date, postal code and phone still agree: every copy given is found (the 40th
+    # was not given), and no other pair is.
+    assert deduplication_pairs(judged) == PairCounts(
+        true_pairs=40, predicted_pairs=39, correct_pairs=39
+    )

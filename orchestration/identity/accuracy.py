@@ -20,6 +20,20 @@ With ``--build``, the probabilistic matching step runs first (restricted attribu
 Splink), and the identity models are rebuilt without and with its matches; both results are
 reported.
 
+CRM contacts are also measured as contacts, the way a CRM team counts duplicates. A contact is
+a CRM system and a ``crm_id``: its versions (one record each) are one contact and never a pair.
+Its person is the truth's, its cluster the customer of its latest version (none: a cluster of its
+own). Pairwise precision, recall and F1 are reported for
+
+- de-duplication: pairs of contacts of the primary CRM (``crm_system`` blank or absent);
+- linkage: pairs of one primary contact and one contact of another CRM system (after a merger),
+
+for the project and, with ``--baseline`` (the default with ``--build``), for a plain Splink
+de-duplication of the same contacts (``orchestration.identity.baseline``), side by side with the
+time each took. The project's figures are those of the bridge the command leaves (with
+``--build``, the one with probabilistic matches). Contacts whose latest version has no truth
+person, or is not in the bridge (an erased customer's), are left out of both.
+
 With ``--fingerprint-study``, the command also reports what linking browsers and app installs by
 their network fingerprint (IP address and user agent, or device model) would do to the figures:
 the only signal left in the data for the pairs that are not linkable. It is a measurement, not a
@@ -31,14 +45,19 @@ rules exist to prevent.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
 import time
+from collections import Counter
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from orchestration.identity import baseline
 from orchestration.identity.matching import run_matching
 from orchestration.settings import Settings
 from orchestration.transform.assets import run_dbt
@@ -134,6 +153,191 @@ def measure(warehouse: Path, truth: Path) -> dict[str, object]:
         "linkable_recall": round(linkable_recall, 6),
         "recall_ceiling": round(ceiling, 6),
     }
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A CRM contact as the pair arithmetic sees it."""
+
+    system: str | None  # None: the primary CRM
+    crm_id: str
+    person_id: str
+    cluster: str | None  # None: no cluster, so a cluster of its own
+
+
+@dataclass(frozen=True)
+class PairCounts:
+    true_pairs: int  # of one person
+    predicted_pairs: int  # in one cluster
+    correct_pairs: int  # both
+
+    def figures(self) -> dict[str, int | float | None]:
+        """Precision, recall and F1 with the counts. A ratio of no pairs is None, not 0: with
+        no true pairs, say, recall is undefined; F1 is 0 when pairs exist and none is right."""
+        correct, predicted, true = self.correct_pairs, self.predicted_pairs, self.true_pairs
+        return {
+            "precision": round(correct / predicted, 6) if predicted else None,
+            "recall": round(correct / true, 6) if true else None,
+            "f1": round(2 * correct / (predicted + true), 6) if predicted + true else None,
+            "true_pairs": true,
+            "predicted_pairs": predicted,
+            "correct_pairs": correct,
+        }
+
+
+def _cluster_of(contact: Contact) -> Hashable:
+    return contact.cluster if contact.cluster is not None else (contact.system, contact.crm_id)
+
+
+def _within(keys: Iterable[Hashable]) -> int:
+    """Pairs of items with equal keys."""
+    return sum(n * (n - 1) // 2 for n in Counter(keys).values())
+
+
+def _across(left: Iterable[Hashable], right: Iterable[Hashable]) -> int:
+    """Pairs of one left and one right item with equal keys."""
+    right_counts = Counter(right)
+    return sum(n * right_counts[key] for key, n in Counter(left).items())
+
+
+def deduplication_pairs(contacts: Iterable[Contact]) -> PairCounts:
+    """Pairs of contacts of the primary CRM: of one person, in one cluster, both."""
+    primary = [contact for contact in contacts if contact.system is None]
+    return PairCounts(
+        true_pairs=_within(contact.person_id for contact in primary),
+        predicted_pairs=_within(_cluster_of(contact) for contact in primary),
+        correct_pairs=_within((contact.person_id, _cluster_of(contact)) for contact in primary),
+    )
+
+
+def linkage_pairs(contacts: Iterable[Contact]) -> PairCounts:
+    """Pairs of one primary contact and one contact of another CRM system."""
+    primary, other = [], []
+    for contact in contacts:
+        (primary if contact.system is None else other).append(contact)
+    keys = (
+        lambda contact: contact.person_id,
+        _cluster_of,
+        lambda contact: (contact.person_id, _cluster_of(contact)),
+    )
+    true, predicted, correct = (_across(map(key, primary), map(key, other)) for key in keys)
+    return PairCounts(true_pairs=true, predicted_pairs=predicted, correct_pairs=correct)
+
+
+@dataclass(frozen=True)
+class CrmContacts:
+    #: The contacts measured, each with its latest version's record id and its customer.
+    judged: list[tuple[str, Contact]]
+    #: The latest version of every contact, measured or not: what the baseline de-duplicates.
+    latest_record_ids: list[str]
+    without_person: int
+    not_in_bridge: int
+
+
+def crm_contacts(connection: duckdb.DuckDBPyConnection, truth: Path) -> CrmContacts:
+    """Every CRM contact of the raw table, by its latest version, with its person and customer.
+
+    The system is read as staging reads it: trimmed, lower case, blank for the primary CRM."""
+    rows = connection.execute(
+        f"""
+        with versions as (
+            select distinct
+                record_key,
+                nullif(lower(trim(payload ->> '$.crm_system')), '') as crm_system,
+                payload ->> '$.crm_id' as crm_id,
+                occurred_at
+            from raw.crm__contacts
+        ),
+        latest as (
+            select * from versions
+            qualify row_number() over (
+                partition by crm_system, crm_id order by occurred_at desc, record_key desc
+            ) = 1
+        ),
+        people as (
+            select record_key, min(person_id) as person_id
+            from read_parquet('{truth}/records*.parquet')
+            where channel = 'crm' and entity = 'contacts' and person_id is not null
+            group by record_key
+        )
+        select
+            latest.crm_system,
+            latest.crm_id,
+            'crm__contacts:' || latest.record_key as record_id,
+            people.person_id,
+            bridge.record_id is not null as in_bridge,
+            bridge.customer_id
+        from latest
+        left join people on people.record_key = latest.record_key
+        left join {BRIDGE} as bridge on bridge.record_id = 'crm__contacts:' || latest.record_key
+        order by latest.crm_system nulls first, latest.crm_id
+        """
+    ).fetchall()
+    judged = [
+        (record_id, Contact(system, crm_id, person, customer))
+        for system, crm_id, record_id, person, in_bridge, customer in rows
+        if person is not None and in_bridge
+    ]
+    return CrmContacts(
+        judged=judged,
+        latest_record_ids=[row[2] for row in rows],
+        without_person=sum(row[3] is None for row in rows),
+        not_in_bridge=sum(row[3] is not None and not row[4] for row in rows),
+    )
+
+
+def crm_comparison(
+    warehouse: Path,
+    truth: Path,
+    *,
+    project_seconds: dict[str, float] | None = None,
+    baseline_threshold: float | None = None,
+) -> list[dict[str, object]]:
+    """The CRM de-duplication and linkage figures of the project's bridge and, with a
+    threshold, of the plain Splink baseline: a line on the contacts, then one per measure."""
+    connection = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        contacts = crm_contacts(connection, truth)
+        run = (
+            baseline.run_baseline(connection, contacts.latest_record_ids, baseline_threshold)
+            if baseline_threshold is not None
+            else None
+        )
+    finally:
+        connection.close()
+    project = [contact for _, contact in contacts.judged]
+    measured = {"project": (project, project_seconds)}
+    if run is not None:
+        clustered = [
+            dataclasses.replace(contact, cluster=run.clusters.get(record_id))
+            for record_id, contact in contacts.judged
+        ]
+        measured["baseline"] = (clustered, round(run.seconds, 1))
+    systems = Counter(contact.system for contact in project)
+    lines: list[dict[str, object]] = [
+        {
+            "run": "crm contacts",
+            "contacts": len(project),
+            "primary_system": systems.pop(None, 0),
+            "other_systems": dict(sorted(systems.items())),
+            "left_out_without_person": contacts.without_person,
+            "left_out_not_in_bridge": contacts.not_in_bridge,
+        }
+        | ({"baseline": run.summary()} if run is not None else {})
+    ]
+    for label, pairs, primary_only in (
+        ("crm deduplication", deduplication_pairs, True),
+        ("crm linkage", linkage_pairs, False),
+    ):
+        line: dict[str, object] = {"run": label}
+        for who, (judged, seconds) in measured.items():
+            counted = [c for c in judged if c.system is None or not primary_only]
+            line[who] = pairs(judged).figures() | {
+                "contacts_without_cluster": sum(c.cluster is None for c in counted),
+                "seconds": seconds,
+            }
+        lines.append(line)
+    return lines
 
 
 def _linkable_recall(connection: duckdb.DuckDBPyConnection) -> tuple[float, float]:
@@ -346,22 +550,45 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also report what merging customers by IP address and user agent would do",
     )
+    parser.add_argument(
+        "--baseline",
+        action=argparse.BooleanOptionalAction,
+        help="also de-duplicate the CRM contacts with a plain Splink model (default: with --build)",
+    )
+    parser.add_argument(
+        "--baseline-threshold",
+        type=float,
+        default=baseline.DEFAULT_THRESHOLD,
+        help=f"match probability of the baseline's clusters (default {baseline.DEFAULT_THRESHOLD})",
+    )
     arguments = parser.parse_args(argv)
+    if not 0 < arguments.baseline_threshold < 1:
+        parser.error("--baseline-threshold must be a probability between 0 and 1")
     settings = Settings.from_env()
     warehouse = arguments.warehouse or settings.warehouse_path
     truth = arguments.truth or settings.truth_dir
     env = os.environ | {"CONNECT360_WAREHOUSE": str(warehouse)}
     runs = [(False, True), (True, True)] if arguments.build else [(None, False)]
+    project_seconds = None
     if arguments.build:
         summary = _match(warehouse, env)
         print(json.dumps({"probabilistic_matching": summary}, default=str))
-    results = []
+        project_seconds = {"matching": summary["seconds"]}
     for probabilistic, build in runs:
         seconds = _rebuild_identity(bool(probabilistic), env) if build else None
         label = {None: "as built", False: "deterministic", True: "with probabilistic"}
         figures = {"run": label[probabilistic], "build_seconds": seconds and round(seconds, 1)}
         figures |= measure(warehouse, truth)
-        results.append(figures)
+        print(json.dumps(figures))
+        if probabilistic and project_seconds is not None and seconds:
+            project_seconds["identity_build"] = round(seconds, 1)
+    with_baseline = arguments.build if arguments.baseline is None else arguments.baseline
+    for figures in crm_comparison(
+        warehouse,
+        truth,
+        project_seconds=project_seconds,
+        baseline_threshold=arguments.baseline_threshold if with_baseline else None,
+    ):
         print(json.dumps(figures))
     if arguments.fingerprint_study:
         for figures in fingerprint_study(warehouse, truth):
