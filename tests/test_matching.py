@@ -8,13 +8,17 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pyarrow as pa
 import pytest
 from simulated import simulate_and_load
 
 from orchestration.identity.matching import (
     COMPARISONS,
+    EDGE_CONDITION,
+    PAIR_SCHEMA,
     THRESHOLD_VARIABLE,
     MatchingConfig,
+    count_edges,
     probabilistic_edges,
     run_matching,
 )
@@ -295,10 +299,9 @@ def test_the_threshold_decides_the_edges_and_runs_are_repeatable(matched, tmp_pa
         "select min(match_probability), count(*), "
         "(select count(*) from identity.match_model) from identity.probabilistic_edges"
     ).fetchall()
-    # Edges are the pairs at the threshold whose names do not disagree (EDGE_CONDITION).
-    [(above,)] = connection.sql(
-        "select count(*) from identity.match_pairs where match_probability >= 0.5 "
-        "and gamma_first_name <> 0 and gamma_last_name <> 0"
+    # Edges are the pairs that meet EDGE_CONDITION at the threshold.
+    [(above,)] = connection.execute(
+        f"select count(*) from identity.match_pairs where {EDGE_CONDITION}", [0.5]
     ).fetchall()
     again = connection.sql(
         "select * from identity.match_pairs order by record_id_l, record_id_r"
@@ -351,3 +354,36 @@ def test_without_records_the_tables_are_written_empty(tmp_path, with_table):
 def test_a_threshold_outside_the_unit_interval_is_refused(tmp_path):
     with pytest.raises(ValueError, match="threshold"):
         run_matching(duckdb.connect(str(tmp_path / "warehouse.duckdb")), 1.0)
+
+
+def _pair(first: int, last: int, birth: int, shares_email: bool = False) -> dict:
+    gammas = {f"gamma_{name}": -1 for name in COMPARISONS}
+    gammas |= {"gamma_first_name": first, "gamma_last_name": last, "gamma_date_of_birth": birth}
+    return {
+        "record_id_l": "a", "record_id_r": "b", "records_l": 1, "records_r": 1,
+        "match_probability": 0.999, "match_weight": 10.0, **gammas,
+        "shares_email": shares_email, "shares_phone": False, "match_key": "0",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("pair", "edges"),
+    [
+        # The same first and last name: an edge, with or without a birth date.
+        (_pair(first=5, last=4, birth=-1), 1),
+        # A first name only spelled alike (Anna, Anne: twins, siblings) with no birth date: no.
+        (_pair(first=2, last=4, birth=-1), 0),
+        (_pair(first=1, last=4, birth=0), 0),
+        # ... unless the birth date or the email agrees too.
+        (_pair(first=2, last=4, birth=3), 1),
+        (_pair(first=1, last=4, birth=2), 1),
+        (_pair(first=2, last=4, birth=-1, shares_email=True), 1),
+        # A nickname (Bob, Robert) or swapped names count as agreeing first names.
+        (_pair(first=4, last=4, birth=-1), 1),
+        (_pair(first=3, last=3, birth=-1), 1),
+        # A name that disagrees is never an edge.
+        (_pair(first=0, last=4, birth=3), 0),
+    ],
+)
+def test_a_first_name_spelled_alike_needs_a_birth_date_or_email(pair, edges):
+    assert count_edges(pa.Table.from_pylist([pair], schema=PAIR_SCHEMA), 0.99) == edges

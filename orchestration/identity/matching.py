@@ -54,7 +54,6 @@ from typing import Any
 import dagster as dg
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from pydantic import Field
@@ -618,21 +617,48 @@ def score_profiles(
             database.close()
 
 
-#: An edge also needs names that do not disagree (gamma 0 is a comparison's "all other" level;
-#: -1, a missing name, is allowed). Household members share an address and often a landline:
-#: the model adds that evidence up as if it were independent, and only the names tell them apart.
-EDGE_CONDITION = "match_probability >= ? and gamma_first_name <> 0 and gamma_last_name <> 0"
-
-
-def is_edge(pairs: pa.Table, threshold: float) -> pa.ChunkedArray:
-    """Which scored pairs become edges (EDGE_CONDITION)."""
-    return pc.and_(
-        pc.greater_equal(pairs.column("match_probability"), threshold),
-        pc.and_(
-            pc.not_equal(pairs.column("gamma_first_name"), 0),
-            pc.not_equal(pairs.column("gamma_last_name"), 0),
-        ),
+def level_gammas(comparison: str, labels: tuple[str, ...]) -> tuple[int, ...]:
+    """The agreement values (gamma) Splink gives the levels of `comparison` whose chart labels
+    start with one of `labels`: the last level is 0, each level above it one more."""
+    resolved = (creator.get_comparison("duckdb") for creator in comparisons())
+    (found,) = (c for c in resolved if c.output_column_name == comparison)
+    levels = [level for level in found.comparison_levels if not level.is_null_level]
+    return tuple(
+        len(levels) - 1 - position
+        for position, level in enumerate(levels)
+        if level.label_for_charts.startswith(labels)
     )
+
+
+#: A first name spelled only alike (not the same, not a nickname of it, not swapped).
+_ALIKE_FIRST_NAMES = level_gammas("first_name", ("Jaro-Winkler",))
+#: A birth date that agrees exactly or one keystroke off.
+_AGREEING_BIRTH_DATES = level_gammas("date_of_birth", ("Exact match", "Levenshtein"))
+#: An edge also needs names that do not disagree (gamma 0 is a comparison's "all other" level;
+#: -1, a missing name, is allowed), and a first name spelled only alike needs the birth date or
+#: the email to agree as well. Household members share an address, a surname and often a
+#: landline: the model adds that evidence up as if it were independent, and only the first name
+#: and the birth date tell them apart; siblings are often given names that look alike.
+EDGE_CONDITION = f"""
+    match_probability >= ?
+    and gamma_first_name <> 0
+    and gamma_last_name <> 0
+    and (
+        gamma_first_name not in ({", ".join(map(str, _ALIKE_FIRST_NAMES))})
+        or gamma_date_of_birth in ({", ".join(map(str, _AGREEING_BIRTH_DATES))})
+        or shares_email
+    )
+"""
+
+
+def count_edges(pairs: pa.Table, threshold: float) -> int:
+    """How many scored pairs become edges (EDGE_CONDITION)."""
+    with duckdb.connect() as database:
+        database.register("pairs", pairs)
+        [(edges,)] = database.execute(
+            f"select count(*) from pairs where {EDGE_CONDITION}", [threshold]
+        ).fetchall()
+    return int(edges)
 
 
 def _write(connection: duckdb.DuckDBPyConnection, run: MatchingRun, pairs: pa.Table) -> None:
@@ -759,7 +785,7 @@ def run_matching(
         records=records,
         profiles=profiles.num_rows,
         scored_pairs=pairs.num_rows,
-        edges=pc.sum(is_edge(pairs, threshold)).as_py() or 0,
+        edges=count_edges(pairs, threshold),
         seconds=time.perf_counter() - started,
         settings=settings,
     )
