@@ -8,11 +8,17 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
+from handmade import Warehouse
 
+from orchestration.ingestion.assets import build_raw_assets
 from orchestration.ingestion.contracts import Contract, get_contract, load_contracts
 from orchestration.ingestion.loader import LoadResult, load_days, loaded_signature
+from orchestration.ingestion.validation import FieldRule, field_rules
+from orchestration.resources import LandingResource, WarehouseResource
+from orchestration.transform.assets import dbt_resource
 
 DAY = date(2026, 3, 10)
 
@@ -88,7 +94,7 @@ def test_bad_json_lines_are_quarantined_with_reasons_and_good_ones_load(warehous
             good,
             good[: len(good) // 2],  # truncated
             _email_event("evt-type", timestamp="yesterday at noon"),  # unparseable time
-            _email_event("evt-int", asm_group_id="seven"),  # wrong type, optional field
+            _email_event("evt-int", asm_group_id="seven"),  # wrong type, optional: loads
             json.dumps({k: v for k, v in json.loads(good).items() if k != "email"}).replace(
                 "evt-good", "evt-missing"
             ),  # missing required key
@@ -100,14 +106,15 @@ def test_bad_json_lines_are_quarantined_with_reasons_and_good_ones_load(warehous
     )
     result = _load(warehouse, contract, landing)
 
-    assert (result.lines, result.loaded, result.quarantined) == (8, 2, 6)
-    assert _loaded_keys(warehouse, contract) == ["evt-extra", "evt-good"]
+    assert (result.lines, result.loaded, result.quarantined) == (8, 3, 5)
+    assert _loaded_keys(warehouse, contract) == ["evt-extra", "evt-good", "evt-int"]
+    assert result.invalid_optional_fields == {"asm_group_id": 1}
     reasons = _quarantine(warehouse, contract)
     assert reasons[2] == "not valid JSON"
     assert (
         reasons[3] == "timestamp: expected integer, found string; timestamp: unparseable timestamp"
     )
-    assert reasons[4] == "asm_group_id: expected integer, found string"
+    assert 4 not in reasons
     assert reasons[5] == "email: missing required field"
     assert reasons[6] == "invalid UTF-8"
     assert reasons[7] == "not a JSON object"
@@ -455,3 +462,267 @@ def test_every_contract_loads_good_records_and_quarantines_bad_ones(warehouse, l
     for line, reason in expected.items():
         assert reason in reasons[line], (line, reasons[line])
     assert result.quarantined == len(expected)
+
+
+# --- optional fields: a bad value costs the field, not the record ------------------------------
+
+
+def _contact(crm_id: str, **changes: str) -> dict:
+    return _example(get_contract("crm", "contacts")) | {"crm_id": crm_id} | changes
+
+
+#: CRM contacts as landed, by line: a bad optional value of each kind beside a good contact, and
+#: a contact without its id (line 5), which is still quarantined.
+CONTACTS = [
+    _contact("C-1"),
+    _contact("C-2", date_of_birth="31/02/1985"),
+    _contact("C-3", date_of_birth="not a date"),
+    _contact("", date_of_birth="not a date"),
+    _contact("C-5", country_code="Netherlands"),
+]
+BAD_VALUES = ("31/02/1985", "not a date", "Netherlands")
+
+
+def _field_issues(connection: duckdb.DuckDBPyConnection) -> list[tuple]:
+    return connection.execute(
+        "select stream, record_key, field, reason, _partition_date, _source_file, _source_line "
+        "from ops.invalid_optional_fields order by stream, _source_file, _source_line, field"
+    ).fetchall()
+
+
+def test_a_bad_optional_value_costs_the_field_not_the_record(warehouse, landing):
+    contract = get_contract("crm", "contacts")
+    _write_csv(landing, contract, CONTACTS, list(CONTACTS[0]))
+    result = _load(warehouse, contract, landing)
+
+    assert (result.loaded, result.quarantined) == (4, 1)
+    assert result.invalid_optional_fields == {"date_of_birth": 2, "country_code": 1}
+    # The record loads exactly as landed, its name and address with it.
+    payloads = dict(
+        warehouse.execute(
+            f"select split_part(record_key, '|', 1), payload from raw.{contract.stream}"
+        ).fetchall()
+    )
+    assert {crm_id: json.loads(payload) for crm_id, payload in payloads.items()} == {
+        row["crm_id"]: row for row in CONTACTS if row["crm_id"]
+    }
+    # Each bad field is recorded per record with its reason.
+    file = f"crm/{DAY.isoformat()}/contacts.csv"
+    assert _field_issues(warehouse) == [
+        ("crm__contacts", contract.record_key(CONTACTS[1]), "date_of_birth", "not a valid date",
+         DAY, file, 3),
+        ("crm__contacts", contract.record_key(CONTACTS[2]), "date_of_birth", "not a valid date",
+         DAY, file, 4),
+        ("crm__contacts", contract.record_key(CONTACTS[4]), "country_code",
+         "does not match the pattern ^[A-Z]{2}$", DAY, file, 6),
+    ]  # fmt: skip
+    (audited,) = warehouse.execute("select invalid_optional_fields from ops.load_audit").fetchone()
+    assert json.loads(audited) == {"country_code": 1, "date_of_birth": 2}
+    # A missing id still quarantines the record, with every reason.
+    assert _quarantine(warehouse, contract) == {
+        5: "crm_id: missing required field; date_of_birth: not a valid date"
+    }
+    # No bad value reaches the issues, the audit or the result.
+    recorded = f"{_field_issues(warehouse)} {audited} {result}"
+    assert not [value for value in BAD_VALUES if value in recorded]
+
+
+def test_the_raw_asset_counts_invalid_optional_fields_beside_loaded_and_quarantined(
+    tmp_path, landing, monkeypatch
+):
+    monkeypatch.setenv("CONNECT360_PARTITIONS_START", "2026-01-01")
+    contract = get_contract("crm", "contacts")
+    _write_csv(landing, contract, CONTACTS, list(CONTACTS[0]))
+    resources = {
+        "landing": LandingResource(path=str(landing), state_path=str(tmp_path / "state")),
+        "warehouse": WarehouseResource(path=str(tmp_path / "warehouse.duckdb")),
+    }
+    result = dg.materialize(
+        build_raw_assets([contract]), partition_key=DAY.isoformat(), resources=resources
+    )
+    (materialization,) = result.asset_materializations_for_node("raw__crm__contacts")
+    metadata = {name: value.value for name, value in materialization.metadata.items()}
+    assert (metadata["loaded"], metadata["quarantined"]) == (4, 1)
+    assert metadata["invalid_optional_fields"] == {"country_code": 1, "date_of_birth": 2}
+
+
+def test_reloading_a_day_replaces_its_flagged_fields(warehouse, landing):
+    contract = get_contract("crm", "contacts")
+    path = _write_csv(landing, contract, CONTACTS, list(CONTACTS[0]))
+    _load(warehouse, contract, landing)
+    first = _field_issues(warehouse)
+    _load(warehouse, contract, landing)
+    assert _field_issues(warehouse) == first
+    path.unlink()
+    _write_csv(landing, contract, [CONTACTS[0], _contact("C-2")], list(CONTACTS[0]))
+    result = _load(warehouse, contract, landing)
+    assert (len(first), _field_issues(warehouse), result.invalid_optional_fields) == (3, [], {})
+
+
+def test_a_field_the_loader_needs_still_quarantines_the_record(warehouse, landing):
+    contract = get_contract("web", "events")
+    record = _example(contract) | {"messageId": "m-1", "anonymousId": "a-1", "userId": {"id": 7}}
+    _write_jsonl(landing, contract, [json.dumps(record)])
+    result = _load(warehouse, contract, landing)
+    assert (result.loaded, result.quarantined) == (0, 1)
+    assert _quarantine(warehouse, contract) == {1: "userId: expected string or null, found object"}
+
+
+def _checked_optional_fields(contract: Contract) -> list[FieldRule]:
+    """The optional fields the loader checks; in CSV only those with a format or pattern (a CSV
+    cell is always text)."""
+    return [
+        rule
+        for rule in field_rules(contract.schema)
+        if rule.optional
+        and (rule.string_format or rule.pattern or (rule.types and contract.format != "csv"))
+    ]
+
+
+def _bad_value(rule: FieldRule) -> tuple[object, str]:
+    """Text that is no valid format or pattern where the field has one, else a JSON type the
+    field does not allow; and the reason the loader gives for it."""
+    if rule.string_format:
+        return "not-a-value", f"not a valid {rule.string_format}"
+    if rule.pattern:
+        return "not-a-value", f"does not match the pattern {rule.pattern}"
+    value = _wrong_type_value({"type": list(rule.types)})
+    found = "object" if isinstance(value, dict) else "array"
+    return value, f"expected {' or '.join(rule.types)}, found {found}"
+
+
+def _with_value(record: dict, path: str, value: object) -> dict:
+    copy = json.loads(json.dumps(record))
+    node = copy
+    *parents, name = path.split(".")
+    for parent in parents:
+        if not isinstance(node.get(parent), dict):
+            node[parent] = {}
+        node = node[parent]
+    node[name] = value
+    return copy
+
+
+def _with_record_id(contract: Contract, record: dict, number: int) -> dict:
+    """The record under another id: its first record-id field of free text or a JSON integer
+    gets the number added."""
+    properties = contract.schema["properties"]
+    for path in contract.record_id:
+        declared = properties.get(path, {})
+        if "format" in declared or "enum" in declared or path not in record:
+            continue
+        value = record[path]
+        changed = value + number if isinstance(value, int) else f"{value}-{number}"
+        return record | {path: changed}
+    raise AssertionError(f"{contract.stream}: no record-id field to vary")
+
+
+def _damaged(contract: Contract) -> list[tuple[str, str, dict]]:
+    """(field, reason, record) per checked optional field: the example with that field bad."""
+    example = _example(contract)
+    damaged = []
+    for number, rule in enumerate(_checked_optional_fields(contract), start=1):
+        value, reason = _bad_value(rule)
+        record = _with_record_id(contract, _with_value(example, rule.path, value), number)
+        damaged.append((rule.path, reason, record))
+    return damaged
+
+
+def _land(landing: Path, contract: Contract, records: list[dict]) -> None:
+    if contract.format == "csv":
+        columns = list(dict.fromkeys(name for record in records for name in record))
+        _write_csv(landing, contract, records, columns)
+    else:
+        _write_jsonl(landing, contract, [json.dumps(record) for record in records])
+
+
+@pytest.mark.parametrize("contract", load_contracts(), ids=lambda contract: contract.stream)
+def test_every_contract_loads_records_with_a_bad_optional_field_and_flags_it(
+    warehouse, landing, contract
+):
+    damaged = _damaged(contract)
+    _land(landing, contract, [_example(contract), *(record for _, _, record in damaged)])
+    result = _load(warehouse, contract, landing)
+
+    assert (result.loaded, result.quarantined) == (1 + len(damaged), 0), _quarantine(
+        warehouse, contract
+    )
+    issues = warehouse.execute(
+        "select record_key, field, reason from ops.invalid_optional_fields"
+    ).fetchall()
+    assert sorted(issues) == sorted(
+        (contract.record_key(record), field, reason) for field, reason, record in damaged
+    )
+    assert result.invalid_optional_fields == {field: 1 for field, _, _ in damaged}
+    payloads = warehouse.execute(f"select payload from raw.{contract.stream}").fetchall()
+    landed = [json.loads(payload) for (payload,) in payloads]
+    assert all(record in landed for _, _, record in damaged)
+
+
+# Through dbt: bad optional values never fail staging, and read as NULL there.
+
+#: Required values that make a contract's example a record staging accepts.
+STAGEABLE = {"consent__events": {"subject_id": "ana.lopez@mail.example.com"}}
+
+
+@pytest.fixture(scope="module")
+def staged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
+    """A warehouse loaded with every contract's records with a bad optional field, and the CRM
+    contacts above, built through staging and the restricted layer with their dbt tests."""
+    root = tmp_path_factory.mktemp("optional_fields")
+    warehouse = Warehouse(root / "warehouse.duckdb")
+    landing = root / "landing"
+    for contract in load_contracts():
+        records = [_example(contract), *(record for _, _, record in _damaged(contract))]
+        if contract.stream == "crm__contacts":
+            records += CONTACTS[1:]
+        # The example's subject is an address the identity blocklist drops (customer@...), which
+        # leaves the consent event without the subject key staging requires.
+        records = [record | STAGEABLE.get(contract.stream, {}) for record in records]
+        _land(landing, contract, records)
+    connection = duckdb.connect(str(warehouse.path))
+    connection.execute("set TimeZone = 'UTC'")
+    for contract in load_contracts():
+        load_days(connection, contract, landing, [DAY])
+    connection.close()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CONNECT360_WAREHOUSE", str(warehouse.path))
+        dbt = dbt_resource()
+        dbt.cli(["seed"], raise_on_error=True).wait()
+        selection = "path:models/staging path:models/restricted"
+        arguments = ["--select", selection, "--indirect-selection", "cautious"]
+        dbt.cli(["build", *arguments], raise_on_error=True).wait()
+    yield warehouse
+
+
+def test_a_contact_with_an_unreadable_birth_date_is_staged_with_its_flag(staged):
+    flags = dict(
+        staged.query("select crm_id, has_invalid_date_of_birth from staging.stg_crm__contacts")
+    )
+    damaged = {
+        field: record["crm_id"] for field, _, record in _damaged(get_contract("crm", "contacts"))
+    }
+    assert len(flags) == 4 + len(damaged)
+    assert {crm_id for crm_id, flag in flags.items() if flag} == {
+        "C-2",
+        "C-3",
+        damaged["date_of_birth"],
+    }
+    restricted = staged.query(
+        "select split_part(record_key, '|', 1), date_of_birth, first_name, last_name, "
+        "address_line, city, country_code from restricted.stg_restricted__crm_contacts "
+        "where record_key like 'C-%' order by 1"
+    )
+    assert restricted == [
+        ("C-2", None, "example", "customer", "1 example street", "utrecht", "NL"),
+        ("C-3", None, "example", "customer", "1 example street", "utrecht", "NL"),
+        ("C-5", date(1990, 1, 1), "example", "customer", "1 example street", "utrecht", None),
+    ]
+
+
+def test_records_with_bad_optional_values_are_all_staged(staged):
+    for contract in load_contracts():
+        table = f"stg_{contract.stream}"
+        loaded = staged.query(f"select count(distinct record_key) from raw.{contract.stream}")
+        rows = staged.query(f"select count(*) from staging.{table}")
+        assert rows == loaded, contract.stream

@@ -2,14 +2,19 @@
 thing went wrong: the clean run passes every error suite (and the consent rules find nothing),
 and every broken copy fails the suite that guards it, naming the row by its key."""
 
+import csv
 import shutil
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 from simulated import simulate_and_load
 
+from orchestration.ingestion.contracts import get_contract
+from orchestration.ingestion.loader import load_days
+from orchestration.quality.layers import raw_landing_sql
 from orchestration.quality.runner import validate_warehouse
 from orchestration.quality.suites import SUITES, suite_named
 from orchestration.transform.assets import dbt_resource
@@ -64,6 +69,7 @@ def _broken_copy(clean: Path, tmp_path: Path, sql: str) -> Path:
 
 
 WEB_DAY = "(select max(_partition_date) from raw.web__events)"
+DAY = "2026-03-10"
 
 BREAKS = {
     # Raw: a loaded row without a required field; a day that quarantined half its lines.
@@ -179,3 +185,40 @@ def test_each_layer_suite_fails_on_what_it_guards(clean, tmp_path, case) -> None
     passed, failing = _run(_broken_copy(clean, tmp_path, sql), suite, tmp_path / "broken")
     assert _names(failing, rule, key), failing
     assert not passed
+
+
+def test_raw_landing_shows_the_share_of_each_invalid_optional_field(tmp_path) -> None:
+    """A day of 120 CRM contacts, 12 with a date of birth that is no date and one with a country
+    that is no ISO code: both load, and the suite names the field whose share is too high."""
+    contract = get_contract("crm", "contacts")
+    rows = [contract.schema["examples"][0] | {"crm_id": f"C-{n}"} for n in range(120)]
+    for row in rows[:12]:
+        row["date_of_birth"] = "not a date"
+    rows[12]["country_code"] = "Netherlands"
+    folder = tmp_path / "landing" / contract.channel / DAY
+    folder.mkdir(parents=True)
+    with (folder / "contacts.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    warehouse = tmp_path / "warehouse.duckdb"
+    connection = duckdb.connect(str(warehouse))
+    result = load_days(connection, contract, tmp_path / "landing", [date.fromisoformat(DAY)])
+    shares = connection.execute(
+        "select optional_field, invalid_optional_field_share "
+        f"from ({raw_landing_sql(connection, [DAY])}) as batch where optional_field is not null"
+    ).fetchall()
+    connection.close()
+    assert (result.loaded, result.quarantined) == (120, 0)
+    assert sorted(shares) == [("country_code", 1 / 120), ("date_of_birth", 12 / 120)]
+
+    _, outcome = validate_warehouse(warehouse, suite_named("raw_landing"), tmp_path / "quality")
+    found = outcome.expectations["invalid_optional_fields"]
+    assert found.sample_keys == [
+        {"asset": "raw/crm__contacts", "landing_day": DAY, "optional_field": "date_of_birth"}
+    ]
+    # The per-day rules skip the per-field rows (their columns are NULL there).
+    assert {rule for rule, count in outcome.violations.items() if count} == {
+        "invalid_optional_fields"
+    }
+    assert not outcome.success

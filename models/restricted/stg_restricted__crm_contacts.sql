@@ -1,5 +1,7 @@
 {#- Phone numbers without a country code are read in the contact's own country. -#}
 {%- set phone_region = "coalesce(country_code, '" ~ var('default_phone_region') ~ "')" -%}
+{#- Optional fields whose value breaks the contract load (flagged); here they read as NULL. -#}
+{%- set country_code = "upper(trim(" ~ json_text('payload', '$.country_code') ~ "))" -%}
 
 with
 
@@ -16,7 +18,9 @@ renamed as (
         {{ json_text('payload', '$.address_line1') }} as address_line,
         {{ json_text('payload', '$.postal_code') }} as postal_code,
         {{ json_text('payload', '$.city') }} as city,
-        nullif(upper(trim({{ json_text('payload', '$.country_code') }})), '') as country_code,
+        case
+            when {{ matches_fully(country_code, '[A-Z]{2}') }} then {{ country_code }}
+        end as country_code,
         {{ json_text('payload', '$.email') }} as email,
         {{ json_text('payload', '$.mobile_phone') }} as mobile_phone,
         {{ json_text('payload', '$.phone') }} as main_phone,

@@ -106,6 +106,11 @@ def _metadata(result: LoadResult, contract: Contract) -> dict[str, dg.MetadataVa
     metadata: dict[str, dg.MetadataValue] = {
         "loaded": dg.MetadataValue.int(result.loaded),
         "quarantined": dg.MetadataValue.int(result.quarantined),
+        # Loaded records per optional field whose value broke the contract (the field is
+        # flagged in ops.invalid_optional_fields; the record loads).
+        "invalid_optional_fields": dg.MetadataValue.json(
+            dict(sorted(result.invalid_optional_fields.items()))
+        ),
         "lines_read": dg.MetadataValue.int(result.lines),
         "files": dg.MetadataValue.int(result.files),
         "days": dg.MetadataValue.int(len(result.days)),
@@ -179,8 +184,10 @@ def build_raw_asset(
                     state_root=landing.state_root,
                 )
                 _accumulate(total, result)
+                flagged = sum(result.invalid_optional_fields.values())
                 context.log.info(
-                    f"{contract.stream} {chunk[0]}..{chunk[-1]}: {result.loaded} loaded, "
+                    f"{contract.stream} {chunk[0]}..{chunk[-1]}: {result.loaded} loaded "
+                    f"({flagged} invalid optional field values flagged), "
                     f"{result.quarantined} quarantined from {result.files} files"
                 )
         if total.missing_days:
@@ -214,6 +221,7 @@ def _accumulate(total: LoadResult, result: LoadResult) -> None:
     total.loaded += result.loaded
     total.quarantined += result.quarantined
     total.reasons.update(result.reasons)
+    total.invalid_optional_fields.update(result.invalid_optional_fields)
     total.seconds += result.seconds
     total.missing_days.extend(result.missing_days)
     total.per_day.update(result.per_day)

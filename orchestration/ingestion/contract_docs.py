@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestration.ingestion.contracts import CONTRACTS_DIR, Contract, load_contracts
+from orchestration.ingestion.validation import field_rules
 
 DOCS_DIR: Path = CONTRACTS_DIR.parent / "docs" / "contracts"
 REGENERATE = "uv run python -m orchestration.ingestion.contract_docs"
@@ -62,7 +63,11 @@ def render_index(contracts: Sequence[Contract]) -> str:
         "What each channel's export must look like when it lands under "
         "`<landing>/<channel>/<YYYY-MM-DD>/`. The conventions are in "
         "[`contracts/README.md`](../../contracts/README.md); each page below is generated "
-        "from the channel's JSON Schemas.",
+        "from the channel's JSON Schemas. A field's *If invalid* says what a value that breaks "
+        "its type, format or pattern costs: a *quarantined* record (required fields and the "
+        "fields the loader reads: record id, event time, time zone), or, for an optional "
+        "field, a *flagged* field: the record loads and the field is listed in "
+        "`ops.invalid_optional_fields`.",
         "",
         _table(["Channel", "Entity", "Format", "Follows", "Owner"], rows),
     ]
@@ -114,6 +119,10 @@ def _file_pattern(contract: Contract) -> str:
 
 
 def _field_table(schema: Mapping[str, Any]) -> str:
+    # Array items are not checked at load, so they have no consequence listed.
+    if_invalid = {
+        rule.path: "flagged" if rule.optional else "quarantined" for rule in field_rules(schema)
+    }
     rows = [
         [
             f"`{path}`",
@@ -122,10 +131,12 @@ def _field_table(schema: Mapping[str, Any]) -> str:
             _rule_text(node),
             node.get("x-pii", ""),
             node.get("description", ""),
+            if_invalid.get(path, ""),
         ]
         for path, node, required in _flatten(schema, "")
     ]
-    return _table(["Field", "Type", "Required", "Format / values", "PII", "Description"], rows)
+    header = ["Field", "Type", "Required", "Format / values", "PII", "Description", "If invalid"]
+    return _table(header, rows)
 
 
 def _flatten(

@@ -5,6 +5,11 @@ A stream is one contract (``<channel>/<entity>``). For each landing day its file
 ``raw.<stream>`` and ``quarantine.<stream>`` is replaced in one transaction, so a re-run replaces
 the day and never duplicates it. Nothing is dropped: every non-blank line of every file ends up in
 exactly one of the two tables.
+
+A loaded record whose optional fields break the contract (a date that does not parse, a number
+sent as text) loads unchanged; each such field is recorded in ``ops.invalid_optional_fields``
+(stream, record key, field, reason, lineage — never the value), whose rows of a stream's day are
+replaced with the day's raw partition, and counted per field in the load result and the audit.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from orchestration.ingestion.validation import (
     EARLIEST_EVENT,
     FUTURE_TOLERANCE,
     Paths,
+    optional_field_checks,
     record_checks,
     sql_string,
     timestamp_value_sql,
@@ -35,6 +41,8 @@ from orchestration.ingestion.validation import (
 RAW_SCHEMA = "raw"
 QUARANTINE_SCHEMA = "quarantine"
 AUDIT_TABLE = "ops.load_audit"
+#: One row per loaded record and optional field whose value broke the contract.
+FIELD_ISSUES_TABLE = "ops.invalid_optional_fields"
 #: Where every raw and quarantine row came from.
 _LINEAGE_COLUMNS = """
     _partition_date date not null,
@@ -59,6 +67,8 @@ class LoadResult:
     missing_days: list[date] = field(default_factory=list)
     #: day -> (loaded, quarantined)
     per_day: dict[date, tuple[int, int]] = field(default_factory=dict)
+    #: optional field -> loaded records whose value of it broke the contract
+    invalid_optional_fields: Counter[str] = field(default_factory=Counter)
 
 
 def raw_table(contract: Contract) -> str:
@@ -106,7 +116,23 @@ def ensure_tables(connection: duckdb.DuckDBPyConnection, contract: Contract) -> 
             files_signature varchar not null,
             started_at timestamptz not null,
             finished_at timestamptz not null,
-            run_id varchar
+            run_id varchar,
+            invalid_optional_fields json
+        )
+        """
+    )
+    # Audits written before optional fields were flagged lack the column.
+    connection.execute(
+        f"alter table {AUDIT_TABLE} add column if not exists invalid_optional_fields json"
+    )
+    connection.execute(
+        f"""
+        create table if not exists {FIELD_ISSUES_TABLE} (
+            stream varchar not null,
+            record_key varchar not null,
+            field varchar not null,
+            reason varchar not null,
+            {_LINEAGE_COLUMNS}
         )
         """
     )
@@ -126,9 +152,15 @@ def files_signature(files: list[Path]) -> str:
 
 
 def _validated_sql(contract: Contract) -> str:
-    """SQL over ``_incoming`` giving every line its record key, event time and reason (or NULL)."""
+    """SQL over ``_incoming`` giving every line its record key, event time, reason (NULL: it
+    loads) and ``field_issues``, the optional fields whose value broke the contract."""
     paths = Paths()
     checks = ",\n".join(record_checks(paths, contract.schema))
+    optional = [
+        f"{{'field': {sql_string(path)}, 'reason': {check}}}"
+        for path, check in optional_field_checks(paths, contract.schema)
+    ]
+    issues = f"[{', '.join(optional)}]" if optional else f"cast([] as {_ISSUE_TYPE}[])"
     occurred = contract.occurred_at
     zone_path = contract.local_timezone_field
     zone, zone_check, zone_join = None, "null", ""
@@ -174,6 +206,7 @@ def _validated_sql(contract: Contract) -> str:
             select
                 timed.* exclude (reason, zone_reason, _types, _values, _document_type),
                 case when _document_type = 'OBJECT' then {key} end as record_key,
+                list_filter({issues}, lambda issue: issue.reason is not null) as field_issues,
                 coalesce(
                     reason,
                     case when doc is null then 'not valid JSON' end,
@@ -192,13 +225,26 @@ def _validated_sql(contract: Contract) -> str:
             from timed
         ),
 
+        -- A quarantined record's reasons name its bad optional fields too.
+        judged as (
+            select
+                checked.* exclude (reason),
+                case when reason is not null and len(field_issues) > 0
+                    then reason || '; ' || array_to_string(list_transform(
+                        field_issues, lambda issue: issue.field || ': ' || issue.reason
+                    ), '; ')
+                    else reason
+                end as reason
+            from checked
+        ),
+
         ranked as (
             select
-                checked.*,
+                judged.*,
                 row_number() over same_key as copy_number,
                 first_value(_source_file || ':' || _source_line) over same_key as first_copy,
                 first_value(raw_text) over same_key as first_text
-            from checked
+            from judged
             window same_key as (
                 partition by _partition_date, record_key, reason is null
                 order by _source_file, _source_line
@@ -216,6 +262,14 @@ def _validated_sql(contract: Contract) -> str:
             end as reason
         from ranked
     """
+
+
+_ISSUE_TYPE = "struct(field varchar, reason varchar)"
+#: One row per loaded record and optional field flagged on it (``issue``), over ``_validated``.
+_FLAGGED = (
+    "select *, unnest(field_issues) as issue from _validated "
+    "where reason is null and len(field_issues) > 0"
+)
 
 
 def _incoming_table(batch: ReadBatch, partition_dates: list[date]) -> pa.Table:
@@ -305,6 +359,10 @@ def _replace_partitions(
     for table in (raw_table(contract), quarantine_table(contract)):
         connection.execute(f"delete from {table} where _partition_date = any(?::date[])", [days])
     connection.execute(
+        f"delete from {FIELD_ISSUES_TABLE} where stream = ? and _partition_date = any(?::date[])",
+        [contract.stream, days],
+    )
+    connection.execute(
         f"""
         insert into {raw_table(contract)}
         select record_key, occurred_at, doc, _partition_date, _source_file, _source_line, ?, ?
@@ -322,6 +380,23 @@ def _replace_partitions(
         """,
         lineage,
     )
+    connection.execute(
+        f"""
+        insert into {FIELD_ISSUES_TABLE}
+        select ?, record_key, issue.field, issue.reason, _partition_date, _source_file,
+            _source_line, ?, ?
+        from ({_FLAGGED}) as flagged
+        order by _partition_date, _source_file, _source_line, issue.field
+        """,
+        [contract.stream, *lineage],
+    )
+    invalid_by_day: dict[date, dict[str, int]] = {}
+    for day, field_path, records in connection.execute(
+        f"select _partition_date, issue.field, count(*) from ({_FLAGGED}) as flagged "
+        "group by all order by all"
+    ).fetchall():
+        invalid_by_day.setdefault(day, {})[field_path] = records
+        result.invalid_optional_fields[field_path] += records
     per_day = {
         row[0]: (row[1], row[2])
         for row in connection.execute(
@@ -335,7 +410,12 @@ def _replace_partitions(
     for day in result.days:
         loaded, quarantined = per_day.get(day, (0, 0))
         connection.execute(
-            f"insert into {AUDIT_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"""
+            insert into {AUDIT_TABLE} (
+                load_id, stream, partition_date, files, lines, loaded, quarantined,
+                files_signature, started_at, finished_at, run_id, invalid_optional_fields
+            ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
             [
                 result.load_id,
                 contract.stream,
@@ -348,6 +428,7 @@ def _replace_partitions(
                 started_at,
                 loaded_at,
                 run_id,
+                json.dumps(invalid_by_day.get(day, {})),
             ],
         )
         result.loaded += loaded

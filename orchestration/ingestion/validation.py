@@ -3,8 +3,13 @@
 The loader enforces the structural part of a contract — the record is a JSON object, required
 fields are present, every declared field has its declared JSON type, formatted strings parse, and
 the event time is a real, plausible timestamp. Records that fail are quarantined with every
-reason at once. Value rules (enumerations, score ranges) are data-quality checks further on: a
-source that starts sending a new status value must not lose records at the door.
+reason at once.
+
+A bad value of an *optional* field (``FieldRule.optional``: not required, and not a field the
+loader reads itself) costs the field, not the record: the record loads as landed and the field is
+flagged with its reasons (``optional_field_checks``), which also check the field's ``pattern``.
+Value rules (enumerations, score ranges) are data-quality checks further on: a source that starts
+sending a new status value must not lose records at the door.
 
 Reasons name the field path and never repeat the field's value, which may be personal data.
 """
@@ -135,7 +140,11 @@ class FieldRule:
     types: tuple[str, ...]
     required: bool
     string_format: str | None
+    pattern: str | None
     parent: str | None
+    #: Not required and not read by the loader itself (``loader_fields``): a bad value flags the
+    #: field on the loaded record instead of quarantining the record.
+    optional: bool
 
 
 def _types(schema: Mapping[str, Any]) -> tuple[str, ...]:
@@ -145,8 +154,28 @@ def _types(schema: Mapping[str, Any]) -> tuple[str, ...]:
     return (declared,) if isinstance(declared, str) else tuple(declared)
 
 
-def field_rules(schema: Mapping[str, Any], prefix: str = "") -> Iterator[FieldRule]:
-    """Every property of an object schema, nested objects included (array items are not walked)."""
+def loader_fields(schema: Mapping[str, Any]) -> frozenset[str]:
+    """The fields the loader reads itself, with every object they sit in: the record id, the
+    event time, the time zone the event time is read in, and each field of a top-level ``anyOf``
+    of ``required`` lists (the record's only identifiers)."""
+    load = schema.get("x-load") or {}
+    paths = [*load.get("record_id", ()), load.get("occurred_at"), load.get("local_timezone_field")]
+    paths += [name for option in schema.get("anyOf", ()) for name in option.get("required", ())]
+    return frozenset(
+        ".".join(parts[:end])
+        for parts in (path.split(".") for path in paths if path)
+        for end in range(1, len(parts) + 1)
+    )
+
+
+def field_rules(schema: Mapping[str, Any]) -> Iterator[FieldRule]:
+    """Every property of a contract, nested objects included (array items are not walked)."""
+    return _field_rules(schema, "", loader_fields(schema))
+
+
+def _field_rules(
+    schema: Mapping[str, Any], prefix: str, needed: frozenset[str]
+) -> Iterator[FieldRule]:
     required = set(schema.get("required", ()))
     for name, prop in schema.get("properties", {}).items():
         path = f"{prefix}{name}"
@@ -155,10 +184,12 @@ def field_rules(schema: Mapping[str, Any], prefix: str = "") -> Iterator[FieldRu
             types=_types(prop),
             required=name in required,
             string_format=prop.get("format"),
+            pattern=prop.get("pattern"),
             parent=prefix.rstrip(".") or None,
+            optional=name not in required and path not in needed,
         )
         if "properties" in prop:
-            yield from field_rules(prop, prefix=f"{path}.")
+            yield from _field_rules(prop, f"{path}.", needed)
 
 
 def _present(paths: Paths, path: str) -> str:
@@ -169,7 +200,8 @@ def _parent_is_object(paths: Paths, rule: FieldRule) -> str:
     return "true" if rule.parent is None else f"{paths.type_of(rule.parent)} = 'OBJECT'"
 
 
-def _format_check(paths: Paths, rule: FieldRule) -> str | None:
+def _format_problem(paths: Paths, rule: FieldRule) -> str | None:
+    """SQL: why a string value breaks the field's format (the reason names no value), or NULL."""
     value = paths.value(rule.path)
     checks = {
         "date-time": f"({timestamp_text_sql(value)}) is null",
@@ -182,11 +214,25 @@ def _format_check(paths: Paths, rule: FieldRule) -> str | None:
         return None
     return (
         f"case when {paths.type_of(rule.path)} = 'VARCHAR' and {check} "
-        f"then {sql_string(f'{rule.path}: not a valid {rule.string_format}')} end"
+        f"then {sql_string(f'not a valid {rule.string_format}')} end"
     )
 
 
-def _type_check(paths: Paths, rule: FieldRule) -> str:
+def _pattern_problem(paths: Paths, rule: FieldRule) -> str | None:
+    """SQL: a string value that the field's ``pattern`` does not find (JSON Schema searches)."""
+    if rule.pattern is None:
+        return None
+    return (
+        f"case when {paths.type_of(rule.path)} = 'VARCHAR' "
+        f"and not regexp_matches({paths.value(rule.path)}, {sql_string(rule.pattern)}) "
+        f"then {sql_string(f'does not match the pattern {rule.pattern}')} end"
+    )
+
+
+def _type_problem(paths: Paths, rule: FieldRule) -> str | None:
+    """SQL: the JSON type a value has when it is not one the field declares, or NULL."""
+    if not rule.types:
+        return None
     kind = paths.type_of(rule.path)
     accepted = sorted({duck for name in rule.types for duck in _JSON_TYPES.get(name, ())})
     if "integer" in rule.types and "number" not in rule.types:
@@ -206,7 +252,7 @@ def _type_check(paths: Paths, rule: FieldRule) -> str:
     listed = ", ".join(f"'{duck}'" for duck in accepted)
     return (
         f"case when {kind} is not null and {kind} not in ({listed}) and not {whole_double} "
-        f"then {sql_string(f'{rule.path}: expected {expected}, found ')} || {found} end"
+        f"then {sql_string(f'expected {expected}, found ')} || {found} end"
     )
 
 
@@ -233,15 +279,39 @@ def _any_of_checks(paths: Paths, schema: Mapping[str, Any]) -> Iterator[str]:
 
 
 def record_checks(paths: Paths, schema: Mapping[str, Any]) -> list[str]:
-    """SQL expressions, one per rule, each NULL when the record passes it or a reason when not."""
+    """The checks that quarantine a record: SQL expressions, one per rule, each NULL when the
+    record passes it or a reason naming the field when not. Optional fields are not among them
+    (see ``optional_field_checks``); the patterns of the others are not checked at load."""
     checks: list[str] = []
     for rule in field_rules(schema):
+        if rule.optional:
+            continue
         if rule.required:
             checks.append(_required_check(paths, rule))
-        if rule.types:
-            checks.append(_type_check(paths, rule))
-        format_check = _format_check(paths, rule)
-        if format_check is not None:
-            checks.append(format_check)
+        for problem in (_type_problem(paths, rule), _format_problem(paths, rule)):
+            if problem is not None:
+                checks.append(f"{sql_string(f'{rule.path}: ')} || {problem}")
     checks.extend(_any_of_checks(paths, schema))
+    return checks
+
+
+def optional_field_checks(paths: Paths, schema: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(field, SQL)`` for every optional field that has something to check: the SQL is NULL
+    when the field is absent or valid, else why it is not (type, format, pattern; never the
+    value), several reasons joined by ``; ``."""
+    checks = []
+    for rule in field_rules(schema):
+        if not rule.optional:
+            continue
+        problems = [
+            problem
+            for problem in (
+                _type_problem(paths, rule),
+                _format_problem(paths, rule),
+                _pattern_problem(paths, rule),
+            )
+            if problem is not None
+        ]
+        if problems:
+            checks.append((rule.path, f"nullif(concat_ws('; ', {', '.join(problems)}), '')"))
     return checks

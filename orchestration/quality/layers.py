@@ -3,7 +3,9 @@
 Every layer is judged on a small SQL-computed set, never on a whole large table:
 
 - raw: one row per stream and landing day (the load audit, the day's quarantine reasons, and
-  a sample of the day's loaded rows checked again against the stream's contract);
+  a sample of the day's loaded rows checked again against the stream's contract), plus one row
+  per stream, landing day and optional field that some loaded record of the day had invalid
+  (its share of the day's loaded records, from the audit);
 - staging: one row per model column that carries a key, an accepted-values list or an
   identifier format, with the count of rows breaking it;
 - unified customer: the customers that break a rule (a second row, an oversized cluster, an id
@@ -147,8 +149,36 @@ RAW_FINGERPRINT = f"""
 """
 
 
+def _optional_fields_sql(min_loaded: object) -> str:
+    """Per stream, landing day and optional field flagged on some loaded record (the ``audit``
+    relation's counts): the share of the day's loaded records with that field invalid (days of
+    fewer than ``min_loaded`` records are not judged). The other columns of the batch are NULL
+    on these rows, so the per-day expectations skip them."""
+    return f"""
+        select
+            'raw/' || stream as asset,
+            stream,
+            cast(_partition_date as varchar) as landing_day,
+            _partition_date,
+            field.key as optional_field,
+            case when loaded >= {min_loaded} then field.value / loaded end
+                as invalid_optional_field_share
+        from (
+            select
+                stream,
+                _partition_date,
+                loaded,
+                unnest(map_entries(json_transform(
+                    invalid_optional_fields, '"MAP(VARCHAR, BIGINT)"'
+                ))) as field
+            from audit
+        ) as flagged
+    """
+
+
 def raw_landing_sql(connection: duckdb.DuckDBPyConnection, days: Sequence[str]) -> str:
-    """One row per stream and landing day of ``days``: its loads' health."""
+    """One row per stream and landing day of ``days``: its loads' health; and one per stream,
+    day and optional field flagged that day (``_optional_fields_sql``)."""
     rules = quality_rules()["raw"]
     trailing = int(rules["volume_trailing_days"])  # type: ignore[call-overload]
     contracts = {contract.stream: contract for contract in load_contracts()}
@@ -172,12 +202,23 @@ def raw_landing_sql(connection: duckdb.DuckDBPyConnection, days: Sequence[str]) 
     ]
     min_lines = rules["min_lines_for_rates"]
     duplicates = [_duplicates_sql(s, days) for s in streams if s in quarantine_tables]
+    audit_columns = {
+        column for _, table, column in table_columns(connection, ("ops",)) if table == "load_audit"
+    }
+    # An audit written before optional fields were flagged has no counts of them.
+    optional_column = (
+        "invalid_optional_fields"
+        if "invalid_optional_fields" in audit_columns
+        else "null::json as invalid_optional_fields"
+    )
     empty = (
         "select null::varchar as stream, null::date as _partition_date, 0::bigint as {} where false"
     )
     return f"""
         with audit as (
-            select stream, partition_date as _partition_date, files, lines, loaded, quarantined
+            select
+                stream, partition_date as _partition_date, files, lines, loaded, quarantined,
+                {optional_column}
             from {AUDIT_TABLE}
             qualify row_number() over (
                 partition by stream, partition_date order by finished_at desc
@@ -236,6 +277,9 @@ def raw_landing_sql(connection: duckdb.DuckDBPyConnection, days: Sequence[str]) 
             on history.stream = duplicates.stream
             and history._partition_date = duplicates._partition_date
         where history._partition_date in ({_days_list(days)})
+        union all by name
+        select * from ({_optional_fields_sql(min_lines)}) as optional_fields
+        where _partition_date in ({_days_list(days)})
     """
 
 

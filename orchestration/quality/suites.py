@@ -246,6 +246,15 @@ def _raw_landing() -> list[gx.expectations.Expectation]:
             max_value={"$PARAMETER": "raw_max_quarantine_rate"},
             description="quarantine_rate: share of the day's lines quarantined for any reason",
         ),
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="invalid_optional_field_share",
+            min_value=0,
+            max_value={"$PARAMETER": "raw_max_quarantine_rate"},
+            description="invalid_optional_fields: per optional field, share of the day's loaded "
+            "records whose value of it broke the contract (loaded with the field flagged in "
+            "ops.invalid_optional_fields; staging reads it as NULL); judged like the "
+            "quarantine rate",
+        ),
     ]
 
 
@@ -561,13 +570,13 @@ SUITES: tuple[Suite, ...] = (
         name="raw_landing",
         description="Each landing day of each stream: the raw table's schema, required fields "
         "and types, freshness, volume against the trailing average, duplicate and quarantine "
-        "rates.",
+        "rates, and per optional field the share of loaded records with an invalid value.",
         table="raw.load_days",
         asset_key=("raw",),
         severity="warn",
         sql=layers.raw_landing_sql,
         mode="by_landing_day",
-        index_columns=("asset", "landing_day"),
+        index_columns=("asset", "landing_day", "optional_field"),
         expectations=_raw_landing,
         rules=(
             "raw_schema",
@@ -576,6 +585,7 @@ SUITES: tuple[Suite, ...] = (
             "volume",
             "duplicate_rate",
             "quarantine_rate",
+            "invalid_optional_fields",
         ),
         step="landing",
         asset_column="asset",

@@ -2,6 +2,9 @@
     unique_key='send_id',
     post_hook="{{ forget_withdrawn_copies(source('marketing', 'sends')) }}",
 ) }}
+{#- An optional currency that breaks the contract loads (flagged); here it reads as NULL. -#}
+{%- set currency = "upper(trim(" ~ json_text('payload', '$.currency') ~ "))" -%}
+
 with
 
 source as (
@@ -21,7 +24,9 @@ renamed as (
         {{ json_text('payload', '$.offer_id') }} as offer_id,
         {{ json_text('payload', '$.sku') }} as sku,
         {{ json_decimal('payload', '$.price_quoted', 18, 2) }} as price_quoted,
-        {{ json_text('payload', '$.currency') }} as currency,
+        case
+            when {{ matches_fully(currency, '[A-Z]{3}') }} then {{ currency }}
+        end as currency,
         {{ json_text('payload', '$.discount_code') }} as discount_code,
         {{ json_decimal('payload', '$.discount_percent', 5, 2) }} as discount_percent,
         {{ json_text('payload', '$.wording_key') }} as wording_key,

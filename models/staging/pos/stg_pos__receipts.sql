@@ -2,6 +2,9 @@
     unique_key='record_key',
     post_hook="{{ forget_withdrawn_copies(source('pos', 'receipts')) }}",
 ) }}
+{#- An optional currency that breaks the contract loads (flagged); here it reads as NULL. -#}
+{%- set currency = "upper(trim(" ~ json_text('payload', '$.currency') ~ "))" -%}
+
 with
 
 source as (
@@ -24,7 +27,9 @@ renamed as (
         {{ json_decimal('payload', '$.paid_price', 18, 2) }} as paid_price,
         {{ json_text('payload', '$.discount_code') }} as discount_code,
         {{ json_text('payload', '$.payment_method') }} as payment_method,
-        {{ json_text('payload', '$.currency') }} as currency,
+        case
+            when {{ matches_fully(currency, '[A-Z]{3}') }} then {{ currency }}
+        end as currency,
         occurred_at,
         _partition_date,
         _loaded_at,
