@@ -148,6 +148,14 @@ BREAKS = {
         "pseudonymous_key_format",
         {"finding": "all customers"},
     ),
+    "identified record without a customer": (
+        "unified_customer",
+        "update identity.int_identity__record_customers set customer_id = null "
+        "where record_id = (select min(record_id) from identity.int_identity__record_customers "
+        "where resolution = 'resolved')",
+        "every_record_has_a_customer",
+        {"finding": "all customers"},
+    ),
     # Journeys: a moment completed before it started; a session whose duration disagrees.
     "moment completed before start": (
         "journeys",

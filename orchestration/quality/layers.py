@@ -416,6 +416,28 @@ def unified_customer_sql(connection: duckdb.DuckDBPyConnection) -> str:
         )"""
     else:
         malformed = "0"
+    needed = {"int_identity__occurrences", "int_identity__record_customers",
+              "int_identity__customer_ids", "identity_erasure_suppressions"}  # fmt: skip
+    if needed <= identity:
+        # Records that carry an identifier, are not an erased customer's, and have no customer.
+        without_customer = """(
+            with erased as (
+                select distinct customer_ids.customer_id
+                from identity.int_identity__customer_ids as customer_ids
+                inner join identity.identity_erasure_suppressions as suppressions
+                    on customer_ids.node_id = suppressions.node_id
+            )
+            select count(*)
+            from identity.int_identity__occurrences as occurrences
+            left join identity.int_identity__record_customers as bridge
+                on occurrences.record_id = bridge.record_id
+            left join identity.int_identity__customer_ids as hubs
+                on occurrences.hub_node_id = hubs.node_id
+            where occurrences.is_hub and bridge.customer_id is null
+                and hubs.customer_id not in (select customer_id from erased)
+        )"""
+    else:
+        without_customer = "0"
     return f"""
         with customers as (
             select customer_id, count(*) as mart_rows, max(identifiers) as identifiers
@@ -425,17 +447,18 @@ def unified_customer_sql(connection: duckdb.DuckDBPyConnection) -> str:
             'customer ' || customer_id as finding, mart_rows, identifiers,
             'present' as previous_id_status,
             null::double as mean_identifiers, null::double as p99_identifiers,
-            null::bigint as malformed_pseudonymous_keys
+            null::bigint as malformed_pseudonymous_keys,
+            null::bigint as identified_records_without_customer
         from customers where mart_rows > 1 or identifiers > {limit}
         union all
         select
             'customer ' || customer_id, null, null, 'vanished without a recorded merge',
-            null, null, null
+            null, null, null, null
         from ({vanished})
         union all
         select
             'all customers', null, null, null, avg(identifiers),
-            quantile_cont(identifiers, 0.99), {malformed}
+            quantile_cont(identifiers, 0.99), {malformed}, {without_customer}
         from customers
         having count(*) > 0
     """

@@ -314,6 +314,11 @@ def _unified_customer() -> list[gx.expectations.Expectation]:
             "pseudonymous_key_format: every email, phone and social handle in the identity "
             "graph is a keyed SHA-256 in hex, never a value in the clear",
         ),
+        _zero(
+            "identified_records_without_customer",
+            "every_record_has_a_customer: every staged record that carries an identifier and is "
+            "not an erased customer's belongs to a customer (a refused link never loses one)",
+        ),
     ]
 
 
@@ -625,8 +630,8 @@ SUITES: tuple[Suite, ...] = (
     ),
     Suite(
         name="unified_customer",
-        description="One row per customer, ids stable between runs, and a plausible "
-        "distribution of cluster sizes.",
+        description="One row per customer, ids stable between runs, a plausible "
+        "distribution of cluster sizes, and a customer for every identified record.",
         table="marts.customers",
         asset_key=("marts", "customers"),
         severity="error",
@@ -641,6 +646,7 @@ SUITES: tuple[Suite, ...] = (
             "cluster_size_mean",
             "cluster_size_p99",
             "pseudonymous_key_format",
+            "every_record_has_a_customer",
         ),
     ),
     Suite(
