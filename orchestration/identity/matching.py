@@ -356,7 +356,15 @@ def _read_profiles(connection: duckdb.DuckDBPyConnection) -> tuple[int, pa.Table
             {attributes},
             -- list_distinct drops NULLs: the profile's numbers, NULL when it has none.
             nullif(list_sort(list_distinct([phone, secondary_phone])), []) as phones,
-            count(*) as record_count
+            count(*) as record_count,
+            -- A profile with neither email nor phone: its other records (see _TWINS_SQL).
+            nullif(
+                list_sort(
+                    list(record_id)
+                    filter (where email is null and phone is null and secondary_phone is null)
+                )[2:],
+                []
+            ) as member_ids
         from restricted.restricted_match_attributes
         where
             coalesce(first_name, last_name) is not null
@@ -551,36 +559,90 @@ def _train_and_predict(
     if not trained:
         raise UntrainableError("no expectation-maximisation session gave usable estimates")
     model = floor_m_probabilities(with_effective_m_probabilities(linker), MIN_M_PROBABILITY)
+    database.execute(_TWINS_SQL)
     linker = Linker(
-        DuckDBAPI(database).register("profiles"), splink_settings(model), log_level=logging.WARNING
+        DuckDBAPI(database).register("prediction_profiles"),
+        splink_settings(model),
+        log_level=logging.WARNING,
     )
     predictions = linker.inference.predict(
         threshold_match_probability=REVIEW_FLOOR, warning_mode="never"
     )
-    gammas = ", ".join(f"prediction.gamma_{name}" for name in COMPARISONS)
+    gammas = ", ".join(f"scored.gamma_{name}" for name in COMPARISONS)
     pairs = database.sql(
         f"""
+        with scored as (
+            select
+                prediction.*,
+                left_side.profile_id as left_profile_id,
+                right_side.profile_id as right_profile_id,
+                left_side.is_twin or right_side.is_twin as is_twin_pair
+            from {predictions.physical_name} as prediction
+            inner join sides as left_side on prediction.profile_id_l = left_side.side_id
+            inner join sides as right_side on prediction.profile_id_r = right_side.side_id
+            -- A twin stands for its own profile only: its pairs with others repeat the profile's.
+            where not (left_side.is_twin or right_side.is_twin)
+                or left_side.profile_id = right_side.profile_id
+        ),
+
+        record_pairs as (
+            select
+                left_profile_id as record_id_l, right_profile_id as record_id_r,
+                left_profile_id, right_profile_id, is_twin_pair
+            from scored where not is_twin_pair
+            union all
+            select
+                profiles.profile_id, unnest(profiles.member_ids),
+                profiles.profile_id, profiles.profile_id, true
+            from profiles
+            inner join scored on profiles.profile_id = scored.left_profile_id
+            where scored.is_twin_pair
+        )
+
         select
-            prediction.profile_id_l as record_id_l,
-            prediction.profile_id_r as record_id_r,
-            left_profile.record_count as records_l,
-            right_profile.record_count as records_r,
-            prediction.match_probability,
-            prediction.match_weight,
+            record_pairs.record_id_l,
+            record_pairs.record_id_r,
+            case when record_pairs.is_twin_pair then 1 else left_profile.record_count end
+                as records_l,
+            case when record_pairs.is_twin_pair then 1 else right_profile.record_count end
+                as records_r,
+            scored.match_probability,
+            scored.match_weight,
             {gammas},
             coalesce(left_profile.email = right_profile.email, false) as shares_email,
             coalesce(len(list_intersect(left_profile.phones, right_profile.phones)) > 0, false)
                 as shares_phone,
-            prediction.match_key
-        from {predictions.physical_name} as prediction
+            scored.match_key
+        from record_pairs
+        inner join scored
+            on record_pairs.left_profile_id = scored.left_profile_id
+            and record_pairs.right_profile_id = scored.right_profile_id
         inner join profiles as left_profile
-            on prediction.profile_id_l = left_profile.profile_id
+            on record_pairs.left_profile_id = left_profile.profile_id
         inner join profiles as right_profile
-            on prediction.profile_id_r = right_profile.profile_id
-        order by record_id_l, record_id_r
+            on record_pairs.right_profile_id = right_profile.profile_id
+        order by record_pairs.record_id_l, record_pairs.record_id_r
         """
     ).to_arrow_table()
     return model, pairs.cast(PAIR_SCHEMA)
+
+
+#: The profiles scored: every profile, and a twin of each profile of several records with
+#: neither email nor phone, under the id of its second record. Such records share no identifier
+#: the graph could join them by, and their attributes are the same: the model scores the profile
+#: against its twin like any pair, and when that pair is an edge, the profile's every record is
+#: joined to it. `sides` maps a scored id to its profile.
+_TWINS_SQL = """
+create or replace table prediction_profiles as
+select * from profiles
+union all
+select * replace (member_ids[1] as profile_id) from profiles where member_ids is not null;
+
+create or replace table sides as
+select profile_id as side_id, profile_id, false as is_twin from profiles
+union all
+select member_ids[1], profile_id, true from profiles where member_ids is not null;
+"""
 
 
 def score_profiles(
@@ -595,6 +657,10 @@ def score_profiles(
             if memory_limit:
                 database.execute("set memory_limit = ?", [memory_limit])
             database.execute("set preserve_insertion_order = false")
+            if "member_ids" not in profiles.column_names:
+                profiles = profiles.append_column(
+                    "member_ids", pa.nulls(profiles.num_rows, pa.list_(pa.string()))
+                )
             database.register("profiles_arrow", profiles)
             database.register("given_name_variants", given_name_variants())
             database.execute(_profiles_sql())
