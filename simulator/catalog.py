@@ -50,6 +50,7 @@ POS_COLUMNS = (
 )
 CRM_COLUMNS = (
     "crm_id",
+    "crm_system",
     "first_name",
     "last_name",
     "email",
@@ -344,20 +345,169 @@ EXPERIMENTS: tuple[Experiment, ...] = (
     ),
 )  # fmt: skip
 
+# Names, most common first: people draw them with `FIRST_NAME_WEIGHTS` and `LAST_NAME_WEIGHTS`,
+# so common names are much more common than rare ones and unrelated people share a full name
+# about as often as in a real customer base (a few in a million pairs).
 FIRST_NAMES = (
-    "Avery", "Blake", "Carmen", "Dario", "Elena", "Farah", "Gideon", "Hana", "Ilse", "Jonas",
-    "Kira", "Lionel", "Marisol", "Nadia", "Oskar", "Priya", "Quentin", "Rosa", "Soren", "Talia",
-    "Umar", "Vera", "Wendell", "Ximena", "Yusuf", "Zelda", "Anouk", "Bastian", "Celeste",
-    "Dmitri", "Esme", "Felix", "Greta", "Hugo", "Ines", "Jasper", "Leona", "Milo", "Noor",
-    "Otto", "Paloma", "Rafael", "Selma", "Tobias", "Ursula", "Viggo", "Willa", "Yara",
+    "James", "Mary", "John", "Michael", "Robert", "Jennifer", "David", "Linda", "William",
+    "Elizabeth", "Richard", "Patricia", "Joseph", "Susan", "Thomas", "Sarah", "Christopher",
+    "Jessica", "Daniel", "Karen", "Matthew", "Lisa", "Anthony", "Nancy", "Mark", "Emily",
+    "Steven", "Margaret", "Andrew", "Ashley", "Paul", "Michelle", "Joshua", "Kimberly", "Kenneth",
+    "Laura", "Kevin", "Emma", "Brian", "Amanda", "George", "Anna", "Timothy", "Stephanie",
+    "Ronald", "Rebecca", "Jason", "Sandra", "Edward", "Maria", "Jeffrey", "Katherine", "Ryan",
+    "Deborah", "Jacob", "Rachel", "Gary", "Catherine", "Nicholas", "Carol", "Eric", "Christine",
+    "Jonathan", "Samantha", "Stephen", "Amy", "Larry", "Angela", "Justin", "Helen", "Scott",
+    "Olivia", "Brandon", "Hannah", "Benjamin", "Julia", "Samuel", "Victoria", "Gregory", "Sophie",
+    "Alexander", "Nicole", "Patrick", "Megan", "Frank", "Lauren", "Peter", "Charlotte", "Raymond",
+    "Grace", "Jack", "Alice", "Dennis", "Claire", "Jerry", "Natalie", "Tyler", "Heather", "Aaron",
+    "Diana", "Adam", "Christina", "Henry", "Lucy", "Nathan", "Abigail", "Douglas", "Anne",
+    "Zachary", "Jacqueline", "Charles", "Danielle", "Oliver", "Louise", "Harry", "Ella", "Lucas",
+    "Julie", "Stefan", "Marie", "Andreas", "Sabine", "Jan", "Pierre", "Isabelle", "Nicolas",
+    "Nathalie", "Philippe", "Camille", "Jean", "Chloe", "Sebastian", "Katharina", "Julian",
+    "Lena", "Florian", "Lea", "Maximilian", "Johanna", "Leon", "Sanne", "Daan", "Lotte", "Thijs",
+    "Femke", "Bram", "Eva", "Lars", "Fleur", "Maarten", "Manon", "Julien", "Juliette", "Antoine",
+    "Claudia", "Mathieu", "Petra", "Christian", "Franziska", "Louis", "Ines", "Hugo", "Anouk",
+    "Felix", "Greta", "Jonas", "Tobias", "Oskar", "Milo", "Elena", "Rosa", "Carmen", "Adrian",
+    "Adriana", "Juliana", "Erica", "Paula", "Theodore", "Frederick", "Kathleen", "Barbara",
+    "Dorothy", "Judith", "Joan", "Evelyn", "Frances", "Ruth", "Virginia", "Walter", "Harold",
+    "Arthur", "Albert", "Ralph", "Roy", "Eugene", "Philip", "Wayne", "Russell", "Bobby", "Howard",
+    "Fred", "Alan", "Keith", "Roger", "Terry", "Sean", "Carl", "Jesse", "Joe", "Bruce", "Willie",
+    "Billy", "Vincent", "Dylan", "Ethan", "Noah", "Liam", "Mason", "Logan", "Owen", "Jake",
+    "Connor", "Luke", "Isaac", "Gavin", "Caleb", "Evan", "Ian", "Cameron", "Blake", "Avery",
+    "Jordan", "Taylor", "Morgan", "Riley", "Madison", "Sophia", "Isabella", "Mia", "Harper",
+    "Zoe", "Lily", "Layla", "Aria", "Nora", "Stella", "Hazel", "Violet", "Aurora", "Savannah",
+    "Audrey", "Brooklyn", "Leah", "Ruby", "Ivy", "Alexandra", "Gabriel", "Vanessa", "Monica",
+    "Erin", "Kelly", "Tracy", "Dawn", "Wendy", "Molly", "Holly", "Freya", "Poppy", "Imogen",
+    "Isla", "Rosie", "Phoebe", "Matilda", "Alfie", "Archie", "Freddie", "Reuben", "Toby", "Rory",
+    "Callum", "Finlay", "Ewan", "Dario", "Farah", "Gideon", "Hana", "Ilse", "Kira", "Lionel",
+    "Marisol", "Nadia", "Priya", "Quentin", "Soren", "Talia", "Umar", "Vera", "Wendell",
+    "Ximena", "Yusuf", "Zelda", "Bastian", "Celeste", "Dmitri", "Esme", "Jasper", "Leona", "Noor",
+    "Otto", "Paloma", "Rafael", "Selma", "Ursula", "Viggo", "Willa", "Yara",
 )  # fmt: skip
-LAST_NAMES = (
+COMMON_LAST_NAMES = (
+    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez",
+    "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor",
+    "Moore", "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez",
+    "Clark", "Ramirez", "Lewis", "Robinson", "Walker", "Young", "Allen", "King", "Wright",
+    "Scott", "Torres", "Nguyen", "Hill", "Flores", "Green", "Adams", "Nelson", "Baker", "Hall",
+    "Rivera", "Campbell", "Mitchell", "Carter", "Roberts", "Gomez", "Phillips", "Evans",
+    "Turner", "Diaz", "Parker", "Cruz", "Edwards", "Collins", "Reyes", "Stewart", "Morris",
+    "Morales", "Murphy", "Cook", "Rogers", "Gutierrez", "Ortiz", "Morgan", "Cooper", "Peterson",
+    "Bailey", "Reed", "Kelly", "Howard", "Ramos", "Kim", "Cox", "Ward", "Richardson", "Watson",
+    "Brooks", "Chavez", "Wood", "James", "Bennett", "Gray", "Mendoza", "Ruiz", "Hughes", "Price",
+    "Alvarez", "Castillo", "Sanders", "Patel", "Myers", "Long", "Ross", "Foster", "Jimenez",
+    "Powell", "Jenkins", "Perry", "Russell", "Sullivan", "Bell", "Coleman", "Butler",
+    "Henderson", "Barnes", "Fisher", "Vasquez", "Simmons", "Romero", "Jordan", "Patterson",
+    "Alexander", "Hamilton", "Graham", "Reynolds", "Griffin", "Wallace", "Moreno", "West",
+    "Cole", "Hayes", "Bryant", "Herrera", "Gibson", "Ellis", "Tran", "Medina", "Stevens",
+    "Murray", "Ford", "Castro", "Marshall", "Owens", "Harrison", "Fernandez", "McDonald",
+    "Woods", "Washington", "Kennedy", "Wells", "Vargas", "Chen", "Freeman", "Webb", "Tucker",
+    "Burns", "Crawford", "Olson", "Simpson", "Porter", "Hunter", "Gordon", "Silva", "Shaw",
+    "Snyder", "Mason", "Dixon", "Hunt", "Hicks", "Holmes", "Palmer", "Wagner", "Black",
+    "Robertson", "Boyd", "Rose", "Stone", "Fox", "Warren", "Mills", "Meyer", "Rice", "Schmidt",
+    "Davies", "Clarke", "Lloyd", "Griffiths", "Chapman", "Fletcher", "Pearson", "Atkinson",
+    "O'Brien", "O'Connor", "O'Neill", "McCarthy", "Mueller", "Schneider", "Fischer", "Weber",
+    "Becker", "Schulz", "Hoffmann", "Koch", "Richter", "Klein", "Wolf", "Schroeder", "Neumann",
+    "Braun", "Zimmermann", "Bernard", "Dubois", "Robert", "Richard", "Petit", "Durand", "Leroy",
+    "Moreau", "Simon", "Laurent", "Lefebvre", "Michel", "Fournier", "Girard", "Dupont",
+    "Lambert", "de Jong", "Jansen", "de Vries", "van den Berg", "van Dijk", "Bakker", "Visser",
+    "Smit", "Meijer", "de Boer", "Mulder", "de Groot", "Bos", "Vos", "Dekker",
+)  # fmt: skip
+RARE_LAST_NAMES = (
     "Abernathy", "Brightwater", "Castellano", "Dunmore", "Everly", "Fairbanks", "Galloway",
     "Hollister", "Ingram", "Jarvisson", "Kettleby", "Lindqvist", "Marchetti", "Northcote",
     "Okonkwo", "Pemberton", "Quillfeather", "Ravensworth", "Stavros", "Thornbury", "Underhill",
     "Vantongeren", "Whitlock", "Yamadera", "Zellweger", "Ashdown", "Blackwood", "Coldwell",
     "Delacroix-Ames", "Esterhazy", "Fenwicke", "Granholm", "Haverford", "Ilyushenko",
     "Kowalczyk", "Lockridge", "Moravec", "Nightingale", "O'Rourke", "Penhaligon",
+)  # fmt: skip
+# The long tail: place-name surnames of the kind English and German registers hold by the
+# thousand, each of them rare.
+SURNAME_STEMS = (
+    "Ash", "Bar", "Black", "Brad", "Bram", "Bright", "Brook", "Burn", "Cald", "Chat", "Clay",
+    "Cran", "Dal", "Dun", "East", "Edge", "Els", "Fair", "Farn", "Fern", "Gold", "Gran", "Hal",
+    "Hart", "Hazel", "Hol", "Horn", "Kings", "Lang", "Lind", "Marsh", "Mid", "Mill", "Moor",
+    "Nor", "Oak", "Pen", "Red", "Rush", "Shel", "Stan", "Stock", "Thorn", "Wake", "Wal", "Wes",
+    "Whit", "Yar", "Berg", "Stein", "Rosen", "Linden", "Kirch", "Hoch", "Bach", "Wald", "Eichen",
+)  # fmt: skip
+SURNAME_ENDINGS = (
+    "ford", "field", "ley", "ton", "wood", "well", "worth", "by", "more", "bury", "dale", "ham",
+    "hurst", "combe", "stead", "wick", "brook", "bridge", "land", "shaw", "croft", "gate",
+    "ridge", "mere", "holt", "ington", "cott", "den", "low", "thorpe",
+)  # fmt: skip
+GERMAN_SURNAME_ENDINGS = ("mann", "berger", "hoff", "feld", "bauer", "meier", "dorf", "huber")
+ENGLISH_SURNAME_STEMS = SURNAME_STEMS[:48]
+LAST_NAMES = tuple(
+    dict.fromkeys(
+        (
+            *COMMON_LAST_NAMES,
+            *RARE_LAST_NAMES,
+            *(
+                stem + ending
+                for stem in ENGLISH_SURNAME_STEMS
+                for ending in SURNAME_ENDINGS
+                if stem[:3].lower() != ending[:3]
+            ),
+            *(
+                stem + ending
+                for stem in SURNAME_STEMS[48:]
+                for ending in GERMAN_SURNAME_ENDINGS
+                if stem[:3].lower() != ending[:3]
+            ),
+        )
+    )
+)
+
+
+def zipf_weights(count: int, offset: float, exponent: float, mass: float = 1.0) -> list[float]:
+    """Weights of `count` names in order of frequency, adding up to `mass`: the name of rank r
+    gets ``(r + offset) ** -exponent`` (Zipf-Mandelbrot, the law name frequencies follow)."""
+    raw = [(rank + offset) ** -exponent for rank in range(1, count + 1)]
+    total = sum(raw)
+    return [mass * weight / total for weight in raw]
+
+
+# James is about 1.3% of people and the rarest first name 0.14%; Smith is about 1.3%, and the
+# common surnames together a quarter; the tail shares the rest evenly.
+FIRST_NAME_WEIGHTS = tuple(zipf_weights(len(FIRST_NAMES), offset=20, exponent=0.8))
+COMMON_LAST_NAME_SHARE = 0.25
+RARE_LAST_NAME_COUNT = len(LAST_NAMES) - len(COMMON_LAST_NAMES)
+LAST_NAME_WEIGHTS = (
+    *zipf_weights(len(COMMON_LAST_NAMES), offset=4, exponent=1.0, mass=COMMON_LAST_NAME_SHARE),
+    *[(1 - COMMON_LAST_NAME_SHARE) / RARE_LAST_NAME_COUNT] * RARE_LAST_NAME_COUNT,
+)
+# Short forms clerks and customers write for a given name.
+NICKNAMES: dict[str, tuple[str, ...]] = {
+    "Robert": ("Bob", "Rob", "Bobby"), "William": ("Bill", "Will", "Billy"),
+    "Elizabeth": ("Liz", "Beth", "Betty", "Eliza"), "Katherine": ("Kate", "Katie", "Kathy"),
+    "Catherine": ("Cathy", "Kate", "Cat"), "Kathleen": ("Kathy", "Kath"),
+    "James": ("Jim", "Jimmy", "Jamie"), "John": ("Jack", "Johnny"), "Michael": ("Mike", "Mick"),
+    "Richard": ("Rick", "Rich", "Dick"), "Thomas": ("Tom", "Tommy"),
+    "Charles": ("Charlie", "Chuck"),
+    "Joseph": ("Joe", "Joey"), "Christopher": ("Chris", "Kit"), "Daniel": ("Dan", "Danny"),
+    "Matthew": ("Matt",), "Anthony": ("Tony",), "Margaret": ("Maggie", "Peggy", "Meg"),
+    "Jennifer": ("Jen", "Jenny"), "Patricia": ("Pat", "Patty", "Trish"), "Susan": ("Sue", "Susie"),
+    "Deborah": ("Deb", "Debbie"), "Jessica": ("Jess", "Jessie"), "Alexander": ("Alex", "Xander"),
+    "Alexandra": ("Alex", "Sasha"), "Benjamin": ("Ben", "Benny"), "Samuel": ("Sam", "Sammy"),
+    "Samantha": ("Sam", "Sammie"), "Nicholas": ("Nick", "Nicky"), "Edward": ("Ed", "Eddie", "Ted"),
+    "Andrew": ("Andy", "Drew"), "Jonathan": ("Jon", "Jonny"), "Victoria": ("Vicky", "Tori"),
+    "Rebecca": ("Becky", "Becca"), "Christine": ("Chris", "Tina"), "Kimberly": ("Kim",),
+    "Stephanie": ("Steph",), "Gregory": ("Greg",), "Timothy": ("Tim", "Timmy"),
+    "Steven": ("Steve",), "Stephen": ("Steve",), "Kenneth": ("Ken", "Kenny"),
+    "Ronald": ("Ron", "Ronnie"), "Raymond": ("Ray",), "Jeffrey": ("Jeff",), "Zachary": ("Zach",),
+    "Nathan": ("Nate",), "Patrick": ("Pat", "Paddy"), "Douglas": ("Doug",),
+    "Abigail": ("Abby",), "Jacqueline": ("Jackie",), "Theodore": ("Ted", "Theo"),
+    "Frederick": ("Fred", "Freddie"), "Barbara": ("Barb", "Babs"), "Dorothy": ("Dot", "Dottie"),
+    "Judith": ("Judy",), "Frances": ("Fran",), "Virginia": ("Ginny",), "Maximilian": ("Max",),
+    "Katharina": ("Kathi", "Katja"), "Johanna": ("Hanna",), "Franziska": ("Franzi",),
+    "Sebastian": ("Basti",), "Florian": ("Flo",), "Gabriel": ("Gabe",), "Isabella": ("Bella",),
+    "Madison": ("Maddie",), "Natalie": ("Nat",),
+}  # fmt: skip
+# Given names close enough to pass for one another: parents give such names to twins.
+SIMILAR_FIRST_NAMES = (
+    ("Anna", "Anne"), ("Daniel", "Danielle"), ("Christian", "Christina"), ("Eric", "Erica"),
+    ("Louis", "Louise"), ("Julian", "Juliana"), ("Adrian", "Adriana"), ("Paul", "Paula"),
+    ("Julia", "Julie"), ("Christina", "Christine"), ("Michael", "Michelle"), ("Leon", "Leona"),
 )  # fmt: skip
 STREETS = (
     "Maple Street", "Harbor Avenue", "Cedar Lane", "Orchard Road", "Willow Way", "Station Road",

@@ -39,6 +39,36 @@ def parse_args(argv: list[str] | None = None) -> SimulationConfig:
     parser.add_argument(
         "--erasure-rate", type=float, default=0.003, help="per-person chance of an erasure request"
     )
+    parser.add_argument(
+        "--household-surname-rate",
+        type=float,
+        default=0.8,
+        help="chance that a household member after the first carries the household's surname",
+    )
+    parser.add_argument(
+        "--twin-rate",
+        type=float,
+        default=0.02,
+        help="chance that a household of two or more has twins",
+    )
+    parser.add_argument(
+        "--crm-duplicate-rate",
+        type=float,
+        default=0.07,
+        help="chance that a person's CRM contact is entered again under another id",
+    )
+    parser.add_argument(
+        "--second-crm-share",
+        type=float,
+        default=0.4,
+        help="chance that a person active by its import day is in the acquired company's CRM",
+    )
+    parser.add_argument(
+        "--crm-no-contact-rate",
+        type=float,
+        default=0.2,
+        help="chance that a CRM contact from a paper form has no email or phone",
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.add_argument(
         "--overwrite", action="store_true", help="clear non-empty output directories first"
@@ -57,6 +87,11 @@ def parse_args(argv: list[str] | None = None) -> SimulationConfig:
         malformed_rate=args.malformed_rate,
         violation_rate=args.violation_rate,
         erasure_rate=args.erasure_rate,
+        household_surname_rate=args.household_surname_rate,
+        twin_rate=args.twin_rate,
+        crm_duplicate_rate=args.crm_duplicate_rate,
+        second_crm_share=args.second_crm_share,
+        crm_no_contact_rate=args.crm_no_contact_rate,
     )
 
 

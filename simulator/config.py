@@ -12,6 +12,13 @@ DEFAULT_TRUTH_DIR = Path("data/truth")
 MAX_CHUNK_PEOPLE = 50_000
 MIN_CHUNK_PEOPLE = 1_000
 TARGET_CHUNKS = 8
+SHARES = (
+    "household_surname_rate",
+    "twin_rate",
+    "crm_duplicate_rate",
+    "second_crm_share",
+    "crm_no_contact_rate",
+)
 
 
 def default_landing_dir() -> Path:
@@ -33,6 +40,16 @@ class SimulationConfig:
     The rates are shares of landed records (malformed, duplicate, late) or of people (the
     violation rates are per-person chances of one deliberate breach of that consent rule;
     the erasure rate is the per-person chance of asking to be erased).
+
+    How households and CRMs hold people (`simulator.people`, `simulator.crm`):
+    `household_surname_rate` is the chance that a household member after the first carries
+    the household's surname; `twin_rate` the chance that a household of two or more has twins
+    (same surname and birth date). `crm_duplicate_rate` is the chance that a person with a
+    contact in the primary CRM is entered again under another id (of those, 15% twice);
+    `second_crm_share` the chance that a person active by the day the acquired company's CRM
+    is imported (a third into the window) is in it: about a quarter of all people at the
+    default; `crm_no_contact_rate` the chance that a contact created from a paper form (in a
+    store, or before the window) has no email or phone until the person signs up online.
     """
 
     people: int = 5000
@@ -49,6 +66,11 @@ class SimulationConfig:
     late_rate: float = 0.02
     violation_rate: float = 0.01
     erasure_rate: float = 0.003
+    household_surname_rate: float = 0.8
+    twin_rate: float = 0.02
+    crm_duplicate_rate: float = 0.07
+    second_crm_share: float = 0.4
+    crm_no_contact_rate: float = 0.2
 
     def __post_init__(self) -> None:
         if self.people < 1 or self.days < 1:
@@ -59,6 +81,9 @@ class SimulationConfig:
         for name in rates:
             if not 0.0 <= getattr(self, name) <= 0.5:
                 raise ValueError(f"{name} must be between 0 and 0.5")
+        for name in SHARES:
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1")
 
     @property
     def end(self) -> date:
@@ -82,6 +107,7 @@ class SimulationConfig:
             "late_rate": self.late_rate,
             "violation_rate": self.violation_rate,
             "erasure_rate": self.erasure_rate,
+            **{name: getattr(self, name) for name in SHARES},
             "chunk_people": self.chunk_people,
         }
 

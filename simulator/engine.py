@@ -17,12 +17,13 @@ from tqdm import tqdm
 
 from simulator.catalog import ENTITY_SPECS, EXPERIMENTS, SPECS_BY_NAME
 from simulator.config import SimulationConfig, SimulationSummary
+from simulator.crm import CrmRates
 from simulator.emission import JOURNEY_MOMENTS, Emission, Stage
 from simulator.journeys import Counters, Journey, Outcome, World, bot_traffic
 from simulator.malform import kinds_for
 from simulator.market import build_market, price_list_rows
 from simulator.moments import person_moments
-from simulator.people import Person, new_population
+from simulator.people import FamilyRates, Person, new_population
 from simulator.rules import RULE_PARAMETERS
 from simulator.timefmt import day_start, utc_day
 from simulator.truth import (
@@ -84,8 +85,14 @@ class ChunkRun:
             config.seed,
             config.violation_rate,
             config.erasure_rate,
+            CrmRates(
+                config.crm_duplicate_rate, config.second_crm_share, config.crm_no_contact_rate
+            ),
         )
         self.noise = Random(f"connect360:noise:{config.seed}:{task.part}")
+        # The CRM's extra contacts (`Outcome.crm_entries`) land with noise of their own, so
+        # that every other record is late, broken or repeated as it was without them.
+        self.crm_noise = Random(f"connect360:noise:crm:{config.seed}:{task.part}")
         self.writer = LandingWriter(config.landing_dir, task.part)
         self.sinks = {
             table: TableSink(part_path(config.truth_dir, table, task.part), table)
@@ -99,7 +106,8 @@ class ChunkRun:
             self._price_list()
         people_rng = Random(f"connect360:people:{config.seed}:{task.part}")
         counters = Counters(task.part)
-        population = new_population(people_rng, task.first_index, task.count, config.seed)
+        family = FamilyRates(config.household_surname_rate, config.twin_rate)
+        population = new_population(people_rng, task.first_index, task.count, config.seed, family)
         for number, person in enumerate(population, start=1):
             rng = Random(f"connect360:person:{config.seed}:{person.index}")
             outcome = Journey(person, self.world, rng, counters).run()
@@ -141,6 +149,13 @@ class ChunkRun:
             if key in breached:
                 records[key] = emission
             self._land(emission, protect=key in breached)
+        for emission in outcome.crm_entries:
+            self._land(emission, protect=False, noise=self.crm_noise)
+        for contact in outcome.crm_contacts:
+            self.sinks["crm_contacts"].add(
+                person.person_id, contact.crm_system, contact.crm_id, contact.kind,
+                contact.entry_path, to_ms(contact.created_at),
+            )  # fmt: skip
         for breach in outcome.breaches:
             self._violation(
                 breach.rule, records[breach.record_key], person.person_id, breach.detail
@@ -180,7 +195,10 @@ class ChunkRun:
             to_ms(facts["erased_at"]),
             facts["orders"],
             facts["has_app"],
-            len(outcome.emissions),
+            len(outcome.emissions) + len(outcome.crm_entries),
+            person.first_name,
+            person.last_name,
+            person.date_of_birth,
         )
 
     def _violation(self, rule: str, emission: Emission, person_id: str | None, detail: str) -> None:
@@ -190,9 +208,11 @@ class ChunkRun:
         )
         self.result.violations[rule] += 1
 
-    def _land(self, emission: Emission, protect: bool) -> None:
-        """Write one record, deciding whether it arrives late, broken or twice."""
-        config, noise, spec = self.config, self.noise, emission.spec
+    def _land(self, emission: Emission, protect: bool, noise: Random | None = None) -> None:
+        """Write one record, deciding with `noise` (the chunk's) whether it arrives late,
+        broken or twice."""
+        config, spec = self.config, emission.spec
+        noise = noise or self.noise
         event_day = utc_day(emission.ts)
         day, late = event_day, False
         if spec.name != "marketing/price_list" and noise.random() < config.late_rate:

@@ -26,6 +26,21 @@ from simulator.catalog import (
     Experiment,
     Product,
 )
+from simulator.crm import (
+    ACQUIRED_CRM,
+    CALL_CENTRE,
+    LIST_IMPORT,
+    MIGRATION,
+    SECOND_DUPLICATE_SHARE,
+    STORE_SIGNUP,
+    ContactFact,
+    CrmRates,
+    EntryPath,
+    acquired_crm_id,
+    acquired_lifecycle_stage,
+    duplicate_crm_id,
+    entered_values,
+)
 from simulator.emission import JOURNEY_MOMENTS, Emission, Stage
 from simulator.market import Campaign, Market
 from simulator.messy import (
@@ -160,14 +175,23 @@ class World:
     salt: int
     violation_rate: float
     erasure_rate: float
+    crm: CrmRates = field(default_factory=CrmRates)
 
     def day_index(self, ts: float) -> int:
         return int((ts - self.t0) // DAY)
 
+    @property
+    def acquired_crm_import(self) -> float:
+        """The start of the day the acquired company's CRM is imported: a third into the
+        window."""
+        return self.t0 + self.day_index(self.t1) // 3 * DAY
+
 
 @dataclass
 class Outcome:
-    """The truth about one person besides the records themselves."""
+    """The truth about one person besides the records themselves. `crm_entries` are records
+    too: the person's extra CRM contacts (`simulator.crm`), which land with noise of their own;
+    `crm_contacts` lists every CRM contact of the person that landed."""
 
     emissions: list[Emission]
     identifiers: dict[tuple[str, str], tuple[bool, bool]]
@@ -175,6 +199,8 @@ class Outcome:
     facts: dict[str, Any]
     assignments: list[tuple[Experiment, str, float, bool]] = field(default_factory=list)
     moment_outcomes: dict[tuple[Stage, int], str] = field(default_factory=dict)
+    crm_entries: list[Emission] = field(default_factory=list)
+    crm_contacts: list[ContactFact] = field(default_factory=list)
 
 
 class Journey:
@@ -210,6 +236,14 @@ class Journey:
         # without one is simulated exactly as before.
         self.breach_rng = Random(f"connect360:breach:{world.salt}:{person.person_id}")
         self.record_breaches: list[Breach] = []
+        # So do the CRM's duplicates of the person, their contact in the acquired company's
+        # CRM and whether their own contact came from a paper form without email or phone.
+        self.crm_rng = Random(f"connect360:crm:{world.salt}:{person.person_id}")
+        self.crm_entries: list[Emission] = []
+        self.crm_contacts: list[ContactFact] = []
+        self.crm_origin = ""
+        self.crm_first_landed: float | None = None
+        self.crm_contactless = False
         self.mood_penalty = 0.0
         self.touched = False
         self.found_value = False
@@ -280,29 +314,34 @@ class Journey:
             self.identifiers.setdefault((kind, value), (junk, shared))
 
     def written_email(self, clean: float = 0.8, junk_rate: float = 0.0) -> str:
-        if self.rng.random() < junk_rate:
-            value = self.rng.choice(JUNK_EMAILS)
-            self.note("email", value, junk=True)
-            return value
-        value = pick_email(self.rng, self.p.email, clean)
-        self.note("email", value)
+        value, junk = self._drawn_email(clean, junk_rate)
+        self.note("email", value, junk=junk)
         return value
+
+    def _drawn_email(self, clean: float, junk_rate: float) -> tuple[str, bool]:
+        """A written form of the person's address, and whether it is junk instead."""
+        if self.rng.random() < junk_rate:
+            return self.rng.choice(JUNK_EMAILS), True
+        return pick_email(self.rng, self.p.email, clean), False
 
     def written_phone(
         self, clean: float = 0.4, junk_rate: float = 0.0, landline: float = 0.0
     ) -> str:
+        value, junk, shared = self._drawn_phone(clean, junk_rate, landline)
+        self.note("phone", value, junk=junk, shared=shared)
+        return value
+
+    def _drawn_phone(
+        self, clean: float, junk_rate: float, landline: float
+    ) -> tuple[str, bool, bool]:
+        """A written form of the person's mobile (or the household's landline, which is
+        shared), or a junk number; with whether it is junk and whether it is shared."""
         if self.rng.random() < junk_rate:
-            value = self.rng.choice(JUNK_PHONES)
-            self.note("phone", value, junk=True)
-            return value
+            return self.rng.choice(JUNK_PHONES), True, False
         household_phone = self.p.household.landline
         if household_phone is not None and self.rng.random() < landline:
-            value = pick_phone(self.rng, household_phone, clean)
-            self.note("phone", value, shared=True)
-            return value
-        value = pick_phone(self.rng, self.p.mobile, clean)
-        self.note("phone", value)
-        return value
+            return pick_phone(self.rng, household_phone, clean), False, True
+        return pick_phone(self.rng, self.p.mobile, clean), False, False
 
     def written_name(self, typo_rate: float = 0.05) -> tuple[str, str]:
         return (
@@ -341,6 +380,8 @@ class Journey:
             self._erasure_not_honoured(self.erase_at)
         self._stage_orders_by_time()
         self._stage_first_touch_by_time()
+        self._crm_duplicates()
+        self._acquired_crm_contact()
         breaches = evaluate(self.sends, self.consents, self.full_price, self.p.timezone)
         breaches += self.record_breaches
         return Outcome(
@@ -350,6 +391,8 @@ class Journey:
             self._facts(),
             self.assignments,
             self.moment_outcomes,
+            self.crm_entries,
+            self.crm_contacts,
         )
 
     def _stage_orders_by_time(self) -> None:
@@ -450,7 +493,7 @@ class Journey:
         self.activated = self.signed_up + DAY
         self.lifecycle = "customer"
         import_at = t0 + self.rng.uniform(1, 5) * HOUR
-        self._crm_row(import_at, created=self.signed_up)
+        self._crm_row(import_at, created=self.signed_up, origin="import")
         if self.rng.random() < self.p.persona.opt_in:
             self._consent("email", "marketing_email", "opt_in", import_at, "import")
         if self.rng.random() < self.p.persona.opt_in * 0.4:
@@ -485,19 +528,26 @@ class Journey:
         if self.w.t0 <= at < self.w.t1:
             self.consents.append(ConsentFact(at, purpose, action))
 
-    def _crm_row(self, at: float, created: float | None = None) -> None:
+    def _crm_row(self, at: float, created: float | None = None, origin: str = "") -> None:
+        """A version of the person's own contact in the primary CRM; the first creates it
+        (`origin` says how). One from a paper form, in a store or from before the window,
+        may have no email or phone until the person signs up online."""
         if self.crm_created is None:
             self.crm_created = created if created is not None else at
+            self.crm_origin = origin
+            self.crm_contactless = (
+                origin != "web_signup" and self.crm_rng.random() < self.w.crm.no_contact
+            )
         first, last = self.written_name(0.06)
         home = self.p.household
+        # Drawn also for a contact without them, so the journey's stream stays as it was.
+        email, junk = self._drawn_email(clean=0.7, junk_rate=0.01)
+        mobile, _, _ = self._drawn_phone(clean=0.3, junk_rate=0.0, landline=0.0)
+        landline = pick_phone(self.rng, home.landline) if home.landline else ""
         values = {
             "crm_id": self.p.crm_id,
             "first_name": first,
             "last_name": last,
-            "email": self.written_email(clean=0.7, junk_rate=0.01),
-            "secondary_email": self.p.secondary_email or "",
-            "mobile_phone": self.written_phone(clean=0.3),
-            "phone": pick_phone(self.rng, home.landline) if home.landline else "",
             "address_line1": address_variant(self.rng, home.street_line),
             "postal_code": home.postal_code,
             "city": home.city.city,
@@ -507,13 +557,103 @@ class Journey:
             "loyalty_card": self.p.loyalty_card or "",
             "account_user_id": self.p.user_id if self.signed_up else "",
         }
-        if values["phone"]:
-            self.note("phone", values["phone"], shared=True)
-        self.note("email", self.p.secondary_email)
+        if not self.crm_contactless:
+            values["email"] = email
+            values["secondary_email"] = self.p.secondary_email or ""
+            values["mobile_phone"] = mobile
+            values["phone"] = landline
+            self.note("email", email, junk=junk)
+            self.note("phone", mobile)
+            self.note("phone", landline, shared=True)
+            self.note("email", self.p.secondary_email)
         self.note("crm_id", self.p.crm_id)
         self.note("loyalty_card", self.p.loyalty_card)
         row = crm_contact(values, self.lifecycle, self.crm_created, at)
         self.emit("crm/contacts", at, row, Stage.ACCOUNT)
+        if self.crm_first_landed is None and self.w.t0 <= at < self.w.t1:
+            self.crm_first_landed = at
+            self.crm_contacts.append(
+                ContactFact(None, self.p.crm_id, "original", self.crm_origin, self.crm_created)
+            )
+
+    def _crm_duplicates(self) -> None:
+        """The person entered again in the primary CRM, once or twice, under new ids: in a
+        store, by the call centre or in a list import, with the slips of that path and
+        without the online account or loyalty card that would have found their contact. For
+        a customer from before the window, half of them are as old and come with the first
+        day's import."""
+        rng = self.crm_rng
+        first = self.crm_first_landed
+        if first is None or rng.random() >= self.w.crm.duplicate:
+            return
+        copies = 2 if rng.random() < SECOND_DUPLICATE_SHARE else 1
+        paths = (CALL_CENTRE, LIST_IMPORT) if self.p.store is None else (
+            STORE_SIGNUP, CALL_CENTRE, LIST_IMPORT,
+        )  # fmt: skip
+        for number in range(1, copies + 1):
+            path = rng.choice(paths)
+            if self.p.is_existing and self.signed_up is not None and rng.random() < 0.5:
+                created = rng.uniform(self.signed_up, self.w.t0)
+                at = self.w.t0 + rng.uniform(1, 5) * HOUR
+            else:
+                created = at = self._entry_time(path, first, max(first, self.end))
+            contact = ContactFact(
+                None, duplicate_crm_id(self.p.index, self.w.salt, number), "duplicate",
+                path.name, created,
+            )  # fmt: skip
+            self._crm_entry(contact, path, path.stage(self._customer_by(at)), at)
+
+    def _acquired_crm_contact(self) -> None:
+        """The person's contact in the acquired company's CRM, imported on one day, for people
+        active here by then (and not gone). The acquired company knew an existing customer
+        from before the window, anyone else only since their first touch here (or their first
+        record, without one), so it never makes them known before it (nor a customer before
+        their first purchase: see `acquired_lifecycle_stage`)."""
+        rng = self.crm_rng
+        if rng.random() >= self.w.crm.second_system:
+            return
+        day = self.w.acquired_crm_import
+        at = day + (rng.choice(MIGRATION.hours) + rng.random()) * HOUR
+        if self.p.is_existing:
+            since = self.w.t0 - rng.uniform(30, 1500) * DAY
+        else:
+            touches = [e.ts for e in self.out if e.stage == Stage.FIRST_TOUCH]
+            since = min(touches or [emission.ts for emission in self.out] or [self.end])
+        if not (since < day and at < self.end):
+            return
+        contact = ContactFact(
+            ACQUIRED_CRM, acquired_crm_id(self.p.index, self.w.salt), "second_system",
+            MIGRATION.name, rng.uniform(since, day),
+        )  # fmt: skip
+        stage = acquired_lifecycle_stage(rng, self._customer_by(at))
+        self._crm_entry(contact, MIGRATION, stage, at)
+
+    def _customer_by(self, at: float) -> bool:
+        return self.p.is_existing or any(order <= at for order in self.orders)
+
+    def _entry_time(self, path: EntryPath, earliest: float, latest: float) -> float:
+        """A moment between `earliest` and `latest`, at an hour of the path if one fits."""
+        ts = self.crm_rng.uniform(earliest, latest)
+        hour = self.crm_rng.choice(path.hours) + self.crm_rng.random()
+        local = at_local_hour(ts, self.p.timezone, hour)
+        return local if earliest <= local < latest else ts
+
+    def _crm_entry(self, contact: ContactFact, path: EntryPath, stage: str, at: float) -> None:
+        """`contact` as entered through `path`, landing at `at` (if inside the window): its
+        record goes to `crm_entries`, its identifiers and the contact itself to the truth."""
+        values = entered_values(self.crm_rng, self.p, path)
+        if not self.w.t0 <= at < self.w.t1:
+            return
+        values |= {"crm_id": contact.crm_id, "crm_system": contact.crm_system or ""}
+        row = crm_contact(values, stage, contact.created_at, at)
+        spec = SPECS_BY_NAME["crm/contacts"]
+        self.crm_entries.append(Emission(spec, at, row, self.p.person_id, Stage.ACCOUNT))
+        self.crm_contacts.append(contact)
+        kind = "crm_id" if contact.crm_system is None else f"crm_id:{contact.crm_system}"
+        self.note(kind, contact.crm_id)
+        self.note("email", values.get("email"))
+        self.note("phone", values.get("mobile_phone"))
+        self.note("phone", values.get("phone"), shared=True)
 
     def _signup(self, visit: Visit) -> list[tuple[dict[str, Any], Stage]]:
         at = visit.clock
@@ -541,7 +681,9 @@ class Journey:
             self._consent("phone", "marketing_sms", "opt_in", at + 2, "web_form")
         if self.rng.random() < 0.2:
             self._consent("phone", "phone_outreach", "opt_in", at + 3, "web_form")
-        self._crm_row(at + self.rng.uniform(5, 60) * MINUTE)
+        # The online account gives a contact from a paper form its email and phone.
+        self.crm_contactless = False
+        self._crm_row(at + self.rng.uniform(5, 60) * MINUTE, origin="web_signup")
         self._onboarding(at)
         return events
 
@@ -1059,7 +1201,7 @@ class Journey:
             for line in receipt_lines(self.rng, store, at, items, customer, discount_code=code):
                 self.emit("pos/receipts", at, line, stage)
         if self.crm_created is None and card:
-            self._crm_row(at + self.rng.uniform(1, 20) * HOUR)
+            self._crm_row(at + self.rng.uniform(1, 20) * HOUR, origin="store_signup")
             if self.rng.random() < self.p.persona.opt_in * 0.5:
                 self._consent("email", "marketing_email", "opt_in", at + 60, "pos")
         self._record_purchase(at, items, code, identified=bool(card or phone))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from random import Random
 
-from simulator.catalog import US_AREA_CODES
+from simulator.catalog import NICKNAMES, US_AREA_CODES
 
 CALLING_CODES = {"US": "1", "GB": "44", "DE": "49", "FR": "33", "NL": "31"}
 
@@ -110,6 +111,45 @@ def typo(rng: Random, text: str) -> str:
 
 def maybe_typo(rng: Random, text: str, chance: float) -> str:
     return typo(rng, text) if rng.random() < chance else text
+
+
+def misentered_name(rng: Random, first: str, last: str) -> tuple[str, str]:
+    """A name as a clerk or an imported list has it: at times a nickname for the given name
+    (Bob for Robert), a slip of the keyboard in either name, first and last name swapped, the
+    given name left blank or cut to its initial, everything in capitals."""
+    if first in NICKNAMES and rng.random() < 0.3:
+        first = rng.choice(NICKNAMES[first])
+    first, last = maybe_typo(rng, first, 0.06), maybe_typo(rng, last, 0.06)
+    slip = rng.random()
+    if slip < 0.04:
+        first, last = last, first
+    elif slip < 0.07:
+        first = ""
+    elif slip < 0.10:
+        first = f"{first[0]}."
+    if rng.random() < 0.08:
+        first, last = first.upper(), last.upper()
+    return first, last
+
+
+def mistyped_date(rng: Random, day: date) -> date:
+    """Another valid date a hand typing `day` gives: the day's or the year's last two digits
+    transposed, day and month swapped, the day one off, or the year one off."""
+    kind = rng.randrange(5)
+    if kind == 0 and day.day <= 12 and day.day != day.month:
+        return date(day.year, day.day, day.month)
+    if kind == 1:
+        swapped = int(f"{day.day:02d}"[::-1])
+        if 1 <= swapped <= 28 and swapped != day.day:
+            return day.replace(day=swapped)
+    if kind == 2:
+        year = day.year - day.year % 100 + int(f"{day.year % 100:02d}"[::-1])
+        if year != day.year and not (day.month == 2 and day.day == 29):
+            return day.replace(year=year)
+    if kind == 3:
+        return day + timedelta(days=rng.choice((-1, 1)))
+    year = day.year + rng.choice((-1, 1))
+    return day.replace(year=year, day=min(day.day, 28) if day.month == 2 else day.day)
 
 
 STREET_ABBREVIATIONS = {

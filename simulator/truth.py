@@ -2,7 +2,11 @@
 
 `records` has one row per landed line; `moments` one row per journey moment occurrence, whose
 granularity and outcomes `simulator.moments` defines. A moment record's `moment_id` names its
-row in `moments`.
+row in `moments`. `people` has each person's names and birth date as they really are;
+`crm_contacts` one row per CRM contact that landed (`simulator.crm`): the person's own contact
+(`original`), the same person entered again in the primary CRM (`duplicate`), or their contact
+in the acquired company's CRM (`second_system`). A CRM record's `record_key` starts with its
+`crm_id`.
 """
 
 from __future__ import annotations
@@ -66,6 +70,19 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("orders", pa.int32()),
             ("has_app", pa.bool_()),
             ("records", pa.int32()),
+            ("first_name", pa.string()),
+            ("last_name", pa.string()),
+            ("date_of_birth", pa.date32()),
+        ]
+    ),
+    "crm_contacts": pa.schema(
+        [
+            ("person_id", pa.string()),
+            ("crm_system", pa.string()),
+            ("crm_id", pa.string()),
+            ("kind", pa.string()),
+            ("entry_path", pa.string()),
+            ("created_at", TIMESTAMP),
         ]
     ),
     "identifiers": pa.schema(
@@ -100,7 +117,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
 }
-PART_TABLES = ("records", "moments", "people", "identifiers", "violations")
+PART_TABLES = ("records", "moments", "people", "identifiers", "violations", "crm_contacts")
 BATCH_ROWS = 200_000
 
 

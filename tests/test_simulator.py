@@ -7,7 +7,9 @@ import hashlib
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from itertools import combinations
 from pathlib import Path
+from random import Random
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +21,9 @@ from orchestration.ingestion.contracts import Contract, load_contracts
 from simulator import OutputNotEmptyError, SimulationConfig, simulate
 from simulator.catalog import ENTITY_SPECS, EXPERIMENTS, JUNK_EMAILS, JUNK_PHONES
 from simulator.cli import main
+from simulator.crm import ACQUIRED_CRM
+from simulator.messy import mistyped_date
+from simulator.people import new_population
 from simulator.rules import ERASURE_GRACE_DAYS, FREQUENCY_CAP, in_quiet_hours
 
 REPO = Path(__file__).resolve().parents[1]
@@ -362,13 +367,15 @@ def test_refuses_a_non_empty_landing_dir_unless_overwrite(tmp_path: Path) -> Non
     with pytest.raises(OutputNotEmptyError, match="not empty"):
         simulate(config)
     assert stray.exists()
-    arguments = ["--people", "50", "--days", "3", "--no-progress"]
+    arguments = ["--people", "50", "--days", "3", "--no-progress", "--second-crm-share", "0.5"]
     arguments += ["--landing", str(config.landing_dir), "--truth", str(config.truth_dir)]
     assert main(arguments) == 2
     assert main([*arguments, "--overwrite"]) == 0
     assert not stray.exists()
     manifest = orjson.loads((config.truth_dir / "manifest.json").read_bytes())
     assert manifest["config"]["people"] == 50
+    assert manifest["config"]["second_crm_share"] == 0.5
+    assert manifest["config"]["crm_duplicate_rate"] == SimulationConfig.crm_duplicate_rate
     assert (
         manifest["total_records"] == pq.read_metadata(config.truth_dir / "records.parquet").num_rows
     )
@@ -601,3 +608,177 @@ def test_an_order_moment_is_returned_when_the_order_was_refunded(
         assert by_id[moment_id]["outcome"] == ("returned" if refunded else "completed")
         returned += refunded
     assert returned
+
+
+@pytest.fixture(scope="module")
+def people(run: tuple[SimulationConfig, Any]) -> dict[str, dict[str, Any]]:
+    config, _ = run
+    rows = pq.read_table(config.truth_dir / "people.parquet").to_pylist()
+    return {row["person_id"]: row for row in rows}
+
+
+@pytest.fixture(scope="module")
+def crm(
+    run: tuple[SimulationConfig, Any],
+    records: list[dict[str, Any]],
+    landed: dict[tuple[str, int], Any],
+) -> list[dict[str, Any]]:
+    """Every readable CRM contact version: its landed (non-blank) fields, the person behind
+    it and its contact's `kind` and `entry_path` in the truth's `crm_contacts`."""
+    config, _ = run
+    table = pq.read_table(config.truth_dir / "crm_contacts.parquet").to_pylist()
+    contacts = {row["crm_id"]: row for row in table}
+    assert len(contacts) == len(table)
+    versions = []
+    for row in originals(records, "contacts"):
+        (record,) = readable([row], landed) or [None]
+        if record is None:
+            continue
+        contact = contacts[record["crm_id"]]
+        assert contact["person_id"] == row["person_id"]
+        assert contact["crm_system"] == record.get("crm_system")
+        versions.append(record | {key: contact[key] for key in ("person_id", "kind", "entry_path")})
+    # Every contact lands, and each has a readable version unless its only one is broken.
+    assert len({version["crm_id"] for version in versions}) > 0.97 * len(contacts)
+    return versions
+
+
+def reachable(version: dict[str, Any]) -> bool:
+    """Whether a CRM record carries an email address or a phone number."""
+    return bool({"email", "phone", "mobile_phone"} & set(version))
+
+
+def test_the_crm_holds_some_people_again_under_other_ids(
+    run: tuple[SimulationConfig, Any],
+    crm: list[dict[str, Any]],
+    people: dict[str, dict[str, Any]],
+) -> None:
+    config, _ = run
+    ids: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for version in crm:
+        ids[(version["person_id"], version["kind"])].add(version["crm_id"])
+    originals_by_person = {person for person, kind in ids if kind == "original"}
+    copies = {person: len(found) for (person, kind), found in ids.items() if kind == "duplicate"}
+    assert set(copies) <= originals_by_person
+    assert abs(len(copies) / len(originals_by_person) - config.crm_duplicate_rate) < 0.025
+    assert set(copies.values()) == {1, 2}
+    for person in copies:
+        assert ids[(person, "original")].isdisjoint(ids[(person, "duplicate")])
+    duplicates = [version for version in crm if version["kind"] == "duplicate"]
+    assert {"call_centre", "list_import"} <= {version["entry_path"] for version in duplicates}
+    # Nothing that would have found the person's contact, and often no way to reach them.
+    assert not any({"account_user_id", "loyalty_card", "crm_system"} & set(v) for v in duplicates)
+    unreachable = [version for version in duplicates if not reachable(version)]
+    assert 0.2 < len(unreachable) / len(duplicates) < 0.7
+    # Entered with slips: a nickname, a typo, names swapped or cut, capitals.
+    misnamed = [
+        version
+        for version in duplicates
+        if (version.get("first_name"), version["last_name"])
+        != (people[version["person_id"]]["first_name"], people[version["person_id"]]["last_name"])
+    ]
+    assert 0.15 < len(misnamed) / len(duplicates) < 0.65
+    identifiers = pq.read_table(config.truth_dir / "identifiers.parquet").to_pylist()
+    crm_ids = {
+        (row["person_id"], row["value"])
+        for row in identifiers
+        if row["identifier_type"] == "crm_id"
+    }
+    assert {(version["person_id"], version["crm_id"]) for version in duplicates} <= crm_ids
+
+
+def test_the_acquired_crm_holds_a_quarter_of_the_people_under_numeric_ids(
+    run: tuple[SimulationConfig, Any], crm: list[dict[str, Any]]
+) -> None:
+    config, _ = run
+    second = [version for version in crm if version["kind"] == "second_system"]
+    primary = [version for version in crm if version["kind"] != "second_system"]
+    assert all(version.get("crm_system") == ACQUIRED_CRM for version in second)
+    assert all(version["crm_id"].isdigit() for version in second)
+    assert all(len(v["crm_id"]) == 18 and v["crm_id"].startswith("003") for v in primary)
+    assert all("crm_system" not in version for version in primary)
+    covered = {version["person_id"] for version in second}
+    assert len(covered) == len(second)
+    assert 0.15 < len(covered) / config.people < 0.35
+    also_primary = covered & {version["person_id"] for version in primary}
+    assert 0 < len(also_primary) < len(covered)
+    # Imported on one day, a third into the window, with the slips of its own clerks.
+    assert {version["updated_at"][:10] for version in second} == {
+        (START + timedelta(days=DAYS // 3)).isoformat()
+    }
+    assert not any({"account_user_id", "loyalty_card"} & set(version) for version in second)
+    unreachable = [version for version in second if not reachable(version)]
+    assert 0.15 < len(unreachable) / len(second) < 0.5
+    identifiers = pq.read_table(config.truth_dir / "identifiers.parquet").to_pylist()
+    acquired_ids = {
+        (row["person_id"], row["value"])
+        for row in identifiers
+        if row["identifier_type"] == f"crm_id:{ACQUIRED_CRM}"
+    }
+    assert acquired_ids >= {(version["person_id"], version["crm_id"]) for version in second}
+
+
+def test_contacts_from_paper_forms_have_no_email_or_phone(
+    run: tuple[SimulationConfig, Any], crm: list[dict[str, Any]]
+) -> None:
+    config, _ = run
+    first: dict[str, dict[str, Any]] = {}
+    for version in sorted(crm, key=lambda version: version["updated_at"]):
+        if version["kind"] == "original":
+            first.setdefault(version["crm_id"], version)
+    paper = [version for version in first.values() if version["entry_path"] != "web_signup"]
+    unreachable = [version for version in paper if not reachable(version)]
+    assert abs(len(unreachable) / len(paper) - config.crm_no_contact_rate) < 0.05
+    online = [v for v in crm if v["kind"] == "original" and v["entry_path"] == "web_signup"]
+    assert online and all("email" in version for version in online)
+
+
+def test_household_members_share_a_surname_and_some_are_twins(
+    run: tuple[SimulationConfig, Any], people: dict[str, dict[str, Any]]
+) -> None:
+    config, _ = run
+    households: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for person_id in sorted(people):
+        households[people[person_id]["household_id"]].append(people[person_id])
+    later = [(members[0], member) for members in households.values() for member in members[1:]]
+    shared = sum(first["last_name"] == member["last_name"] for first, member in later)
+    assert abs(shared / len(later) - config.household_surname_rate) < 0.06
+    # Twins: one household, surname and birth date, two given names. Different people.
+    twins = [
+        (one, other)
+        for members in households.values()
+        for one, other in combinations(members, 2)
+        if (one["last_name"], one["date_of_birth"]) == (other["last_name"], other["date_of_birth"])
+    ]
+    assert twins
+    assert all(one["first_name"] != other["first_name"] for one, other in twins)
+    # Unrelated people who share a full name (a few in a million pairs share one).
+    names = Counter((person["first_name"], person["last_name"]) for person in people.values())
+    assert sum(count > 1 for count in names.values()) > 3
+
+
+def test_at_scale_unrelated_people_share_a_full_name_and_a_birth_date() -> None:
+    population = new_population(Random("connect360:test:names"), 0, 200_000, salt=7)
+    first_names = Counter(person.first_name for person in population).most_common()
+    assert first_names[0][1] > 5 * first_names[-1][1]
+    names = Counter((person.first_name, person.last_name) for person in population)
+    pairs = sum(count * (count - 1) // 2 for count in names.values())
+    assert 1e-6 < pairs / (len(population) ** 2 / 2) < 2e-5
+    born: dict[tuple[str, str, date], set[str]] = defaultdict(set)
+    for person in population:
+        born[(person.first_name, person.last_name, person.date_of_birth)].add(
+            person.household.household_id
+        )
+    assert sum(len(households) > 1 for households in born.values()) >= 2
+
+
+def test_a_mistyped_birth_date_is_another_real_date() -> None:
+    rng = Random(5)
+    days = [date(1950, 1, 1) + timedelta(days=rng.randrange(365 * 55)) for _ in range(5000)]
+    typed = [(day, mistyped_date(rng, day)) for day in days]
+    assert all(wrong != day for day, wrong in typed)
+    swapped = [
+        (d, w) for d, w in typed if (w.month, w.day) == (d.day, d.month) and w.year == d.year
+    ]
+    off_by_a_year = [(d, w) for d, w in typed if abs(w.year - d.year) == 1 and w.month == d.month]
+    assert swapped and off_by_a_year
