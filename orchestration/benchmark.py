@@ -162,6 +162,30 @@ def _identity(work: Path) -> dict[str, object]:
     return dict(zip(names, figures, strict=True))
 
 
+def _matching(work: Path) -> dict[str, object]:
+    """Probabilistic matching as the Dagster asset runs it: the restricted matching attributes
+    (and the staging they read), then Splink. Its edges join the graph at the next identity
+    stage. Each part's seconds are in the detail."""
+    from orchestration.identity.matching import run_matching
+    from orchestration.transform.assets import dbt_resource
+
+    _ensure_pseudonym_key(work)
+    started = time.perf_counter()
+    dbt_resource().cli(
+        ["run", "--select", "+restricted_match_attributes"], raise_on_error=True
+    ).wait()
+    attributes_seconds = round(time.perf_counter() - started, 1)
+    connection = duckdb.connect(str(work / "warehouse.duckdb"))
+    try:
+        summary = run_matching(connection)
+    finally:
+        connection.close()
+    names = ["status", "records", "profiles", "scored_pairs", "edges", "seconds"]
+    return {"attributes_seconds": attributes_seconds} | {
+        ("splink_seconds" if name == "seconds" else name): summary[name] for name in names
+    }
+
+
 def _journeys(work: Path) -> dict[str, object]:
     """The journey layer on resolved identities: touchpoints, sessions, moments, funnels,
     paths, attribution, escalations and the edge-case register (seeds and the sentiment of
@@ -274,6 +298,7 @@ def _run_inner_stage(arguments: argparse.Namespace) -> None:
         "load": lambda: _load_everything(work, hold_back_last_day=next_day),
         "dbt_build": lambda: _dbt_build(work),
         "identity": lambda: _identity(work),
+        "matching": lambda: _matching(work),
         "journeys": lambda: _journeys(work),
         "quality": lambda: _quality(work),
         "next_day": lambda: _next_day(work),

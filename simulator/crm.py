@@ -114,7 +114,8 @@ def acquired_lifecycle_stage(rng: Random, is_customer: bool) -> str:
 
 def entered_values(rng: Random, person: Person, path: EntryPath) -> dict[str, str]:
     """The person's fields as entered through `path`: with the slips of the hand that typed
-    them, an address they have since left (or a new one), and often no email or phone."""
+    them, an address they have since left (or a new one), and often no email or phone, but
+    then an address."""
     first, last = misentered_name(rng, person.first_name, person.last_name)
     home = person.household
     values = {
@@ -131,7 +132,8 @@ def entered_values(rng: Random, person: Person, path: EntryPath) -> dict[str, st
             values["phone"] = pick_phone(rng, home.landline, clean=0.2)
         else:
             values["mobile_phone"] = pick_phone(rng, person.mobile, clean=0.2)
-    if rng.random() < path.address:
+    # A CRM keeps a way to reach a contact: one with neither email nor phone has a postal address.
+    if rng.random() < path.address or not values.keys() & {"email", "phone", "mobile_phone"}:
         if rng.random() < path.moved:
             line, postal = new_street_line(rng), new_postal_code(rng, home.city)
         else:
