@@ -135,14 +135,19 @@ def last_name(rng: Random) -> str:
 
 
 def family_members(rng: Random, size: int, rates: FamilyRates) -> list[Member]:
-    """The names of a household's `size` members. The first one's surname is the household's;
-    each later member carries it with chance `rates.surname` (a partner may keep their own);
+    """The names of a household's `size` members, each given name new to the household but a
+    junior's. The first one's surname is the household's; each later member carries it with
+    chance `rates.surname` (a partner may keep their own);
     a household of two or more has twins (its last two members) with chance `rates.twins`."""
     surname = last_name(rng)
     members = [Member(first_name(rng), surname)]
     for position in range(1, size):
         last = surname if rng.random() < rates.surname else last_name(rng)
+        # Parents do not give two children one name: a member's given name is new to the
+        # household, but for a junior's.
         first = first_name(rng)
+        while first in {member.first_name for member in members}:
+            first = first_name(rng)
         if position >= 2 and last == surname and rng.random() < JUNIOR_SHARE:
             first = members[0].first_name
         members.append(Member(first, last))

@@ -374,6 +374,9 @@ def _pair(first: int, last: int, birth: int, shares_email: bool = False) -> dict
         # A first name only spelled alike (Anna, Anne: twins, siblings) with no birth date: no.
         (_pair(first=2, last=4, birth=-1), 0),
         (_pair(first=1, last=4, birth=0), 0),
+        # A missing first name does not tell household members apart either.
+        (_pair(first=-1, last=4, birth=-1), 0),
+        (_pair(first=-1, last=4, birth=3), 1),
         # ... unless the birth date or the email agrees too.
         (_pair(first=2, last=4, birth=3), 1),
         (_pair(first=1, last=4, birth=2), 1),
@@ -385,5 +388,5 @@ def _pair(first: int, last: int, birth: int, shares_email: bool = False) -> dict
         (_pair(first=0, last=4, birth=3), 0),
     ],
 )
-def test_a_first_name_spelled_alike_needs_a_birth_date_or_email(pair, edges):
+def test_a_first_name_missing_or_spelled_alike_needs_a_birth_date_or_email(pair, edges):
     assert count_edges(pa.Table.from_pylist([pair], schema=PAIR_SCHEMA), 0.99) == edges

@@ -701,16 +701,16 @@ _ALIKE_FIRST_NAMES = level_gammas("first_name", ("Jaro-Winkler",))
 #: A birth date that agrees exactly or one keystroke off.
 _AGREEING_BIRTH_DATES = level_gammas("date_of_birth", ("Exact match", "Levenshtein"))
 #: An edge also needs names that do not disagree (gamma 0 is a comparison's "all other" level;
-#: -1, a missing name, is allowed), and a first name spelled only alike needs the birth date or
-#: the email to agree as well. Household members share an address, a surname and often a
-#: landline: the model adds that evidence up as if it were independent, and only the first name
-#: and the birth date tell them apart; siblings are often given names that look alike.
+#: -1, a missing name, is allowed), and a first name that is missing or spelled only alike needs
+#: the birth date or the email to agree as well. Household members share an address, a surname
+#: and often a landline: the model adds that evidence up as if it were independent, and only the
+#: first name and the birth date tell them apart; twins are at times given names that look alike.
 EDGE_CONDITION = f"""
     match_probability >= ?
     and gamma_first_name <> 0
     and gamma_last_name <> 0
     and (
-        gamma_first_name not in ({", ".join(map(str, _ALIKE_FIRST_NAMES))})
+        gamma_first_name not in (-1, {", ".join(map(str, _ALIKE_FIRST_NAMES))})
         or gamma_date_of_birth in ({", ".join(map(str, _AGREEING_BIRTH_DATES))})
         or shares_email
     )

@@ -174,7 +174,11 @@ def write_summary(connection: duckdb.DuckDBPyConnection, context: Any, directory
         "<h1>360Connect governance summary</h1>",
         f"<p>Written {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. The Data Docs beside this page "
         '(<a href="data_docs/index.html">data_docs/index.html</a>) list every validation with '
-        "its failing records by pseudonymous key.</p>",
+        "its failing records by pseudonymous key. The probabilistic matching model that may "
+        "merge customers, with every parameter and the pairs nearest its threshold, is on "
+        '<a href="match_model.html">match_model.html</a>; every merge it made of two CRM '
+        "contacts (or other one-per-person ids) is listed in identity.identity_match_merges."
+        "</p>",
         "<h2>Consent coverage by purpose</h2>",
         _table(
             ["purpose", "opted in", "opted out", "share of customers opted in"],
