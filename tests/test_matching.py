@@ -356,9 +356,18 @@ def test_a_threshold_outside_the_unit_interval_is_refused(tmp_path):
         run_matching(duckdb.connect(str(tmp_path / "warehouse.duckdb")), 1.0)
 
 
-def _pair(first: int, last: int, birth: int, shares_email: bool = False) -> dict:
+def _pair(
+    *,
+    first: int,
+    last: int,
+    birth: int,
+    shares_email: bool = False,
+    email: int = -1,
+    address: int = 3,
+) -> dict:
     gammas = {f"gamma_{name}": -1 for name in COMPARISONS}
     gammas |= {"gamma_first_name": first, "gamma_last_name": last, "gamma_date_of_birth": birth}
+    gammas |= {"gamma_email": 1 if shares_email else email, "gamma_address": address}
     return {
         "record_id_l": "a", "record_id_r": "b", "records_l": 1, "records_r": 1,
         "match_probability": 0.999, "match_weight": 10.0, **gammas,
@@ -386,7 +395,14 @@ def _pair(first: int, last: int, birth: int, shares_email: bool = False) -> dict
         (_pair(first=3, last=3, birth=-1), 1),
         # A name that disagrees is never an edge.
         (_pair(first=0, last=4, birth=3), 0),
+        # Two different emails (a father and his junior) need the birth date to agree.
+        (_pair(first=5, last=4, birth=-1, email=0), 0),
+        (_pair(first=5, last=4, birth=3, email=0), 1),
+        # Swapped names need the address or the birth date to agree.
+        (_pair(first=3, last=3, birth=-1, address=0), 0),
+        (_pair(first=3, last=3, birth=-1, address=2), 1),
+        (_pair(first=3, last=3, birth=2, address=-1), 1),
     ],
 )
-def test_a_first_name_missing_or_spelled_alike_needs_a_birth_date_or_email(pair, edges):
+def test_what_a_household_shares_is_not_enough_for_an_edge(pair, edges):
     assert count_edges(pa.Table.from_pylist([pair], schema=PAIR_SCHEMA), 0.99) == edges

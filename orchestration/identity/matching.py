@@ -700,19 +700,35 @@ def level_gammas(comparison: str, labels: tuple[str, ...]) -> tuple[int, ...]:
 _ALIKE_FIRST_NAMES = level_gammas("first_name", ("Jaro-Winkler",))
 #: A birth date that agrees exactly or one keystroke off.
 _AGREEING_BIRTH_DATES = level_gammas("date_of_birth", ("Exact match", "Levenshtein"))
+#: Names written in each other's fields (first and last swapped).
+_SWAPPED_FIRST_NAMES = level_gammas("first_name", ("Swapped",))
+#: A street address that agrees, exactly or but for a typo.
+_AGREEING_ADDRESSES = level_gammas("address", ("(Exact match on",))
+_BIRTH_DATE_AGREES = f"gamma_date_of_birth in ({', '.join(map(str, _AGREEING_BIRTH_DATES))})"
 #: An edge also needs names that do not disagree (gamma 0 is a comparison's "all other" level;
-#: -1, a missing name, is allowed), and a first name that is missing or spelled only alike needs
-#: the birth date or the email to agree as well. Household members share an address, a surname
-#: and often a landline: the model adds that evidence up as if it were independent, and only the
-#: first name and the birth date tell them apart; twins are at times given names that look alike.
+#: -1, a missing name, is allowed), and, where what the pair agrees on is what a household shares
+#: (a surname, an address, a landline), something only one person has:
+#: - a first name that is missing or spelled only alike needs the birth date or the email to
+#:   agree (twins are at times given names that look alike);
+#: - two different emails need the birth date to agree (a father and his junior, each with his
+#:   own mailbox);
+#: - names written the other way round need the address or the birth date to agree (a "Thomas
+#:   James" and a "James Thomas" are usually two people).
+#: The model adds household evidence up as if it were independent; these conditions do not.
 EDGE_CONDITION = f"""
     match_probability >= ?
     and gamma_first_name <> 0
     and gamma_last_name <> 0
     and (
         gamma_first_name not in (-1, {", ".join(map(str, _ALIKE_FIRST_NAMES))})
-        or gamma_date_of_birth in ({", ".join(map(str, _AGREEING_BIRTH_DATES))})
+        or {_BIRTH_DATE_AGREES}
         or shares_email
+    )
+    and (gamma_email <> 0 or {_BIRTH_DATE_AGREES})
+    and (
+        gamma_first_name not in ({", ".join(map(str, _SWAPPED_FIRST_NAMES))})
+        or gamma_address in ({", ".join(map(str, _AGREEING_ADDRESSES))})
+        or {_BIRTH_DATE_AGREES}
     )
 """
 
