@@ -10,6 +10,9 @@
     each hold a limited identifier, even of different types): an email may join a shop
     customer to a user account, but a phone (a household landline), a cookie or a device (a
     shared tablet) only attaches records that are not yet anyone's.
+    `merges_on_match` (default true) says whether a strong probabilistic match may merge two
+    different values of a limited type: two CRM contacts entered for one person may be merged,
+    but two login accounts, each one a person signed up for and signs in to, are not.
     Override with the dbt var `identity_identifier_types` (same shape).
 
     An id issued by one of several systems of a kind (a second CRM after a merger) has the type
@@ -18,7 +21,9 @@
 #}
 {% macro default_identity_identifier_types() -%}
     {{ return({
-        'user_id': {'priority': 1, 'limited': true, 'joins_profiles': true},
+        'user_id': {
+            'priority': 1, 'limited': true, 'joins_profiles': true, 'merges_on_match': false
+        },
         'crm_id': {'priority': 2, 'limited': true, 'joins_profiles': true},
         'shop_customer_id': {'priority': 3, 'limited': true, 'joins_profiles': true},
         'helpdesk_user_id': {'priority': 4, 'limited': true, 'joins_profiles': true},
@@ -91,4 +96,15 @@
         {%- endif -%}
     {%- endfor -%}
     {{ return(tiers | sort) }}
+{%- endmacro %}
+
+{#- A SQL condition on a type column: the type is limited and a match never merges two of it. -#}
+{% macro identity_types_not_merging_on_match(type_column) -%}
+    {%- set conditions = [] -%}
+    {%- for name, spec in connect360.identity_identifier_types().items() -%}
+        {%- if spec['limited'] and not spec.get('merges_on_match', true) -%}
+            {%- do conditions.append(connect360.is_identifier_type(type_column, name)) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return('(' ~ (conditions | join(' or ') if conditions else '1 = 0') ~ ')') }}
 {%- endmacro %}

@@ -10,11 +10,13 @@ from handmade import Warehouse, segment
 IDENTITY_MODELS = "+identity +marts"
 
 
-def crm_row(crm_id: str, email: str, mobile: str, landline: str = "", system: str = "") -> dict:
+def crm_row(
+    crm_id: str, email: str, mobile: str, landline: str = "", *, system: str = "", account: str = ""
+) -> dict:
     return {
         "crm_id": crm_id, "crm_system": system, "email": email, "secondary_email": "",
         "mobile_phone": mobile, "phone": landline, "country_code": "US",
-        "lifecycle_stage": "customer", "loyalty_card": "", "account_user_id": "",
+        "lifecycle_stage": "customer", "loyalty_card": "", "account_user_id": account,
         "created_at": "2026-03-01T10:00:00Z", "updated_at": "2026-03-01T10:00:00Z",
     }  # fmt: skip
 
@@ -24,11 +26,14 @@ def crm_row(crm_id: str, email: str, mobile: str, landline: str = "", system: st
 #:   personal attributes: strong evidence that merges two CRM ids;
 #: - a call from a number used nowhere else, matched to h1 and h2, two different people of one
 #:   household: the call is known only by its phone, so it may attach to one of them at most,
-#:   and never joins the two.
+#:   and never joins the two;
+#: - a1 and a2, two CRM contacts each with a login account of its own: a match never merges two
+#:   accounts.
 MATCHES = [
     ("crm__contacts:d1|1", "crm__contacts:d2|1", 0.9993),
     ("crm__contacts:h1|1", "voice__calls:CA3", 0.995),
     ("crm__contacts:h2|1", "voice__calls:CA3", 0.995),
+    ("crm__contacts:a1|1", "crm__contacts:a2|1", 0.9995),
 ]
 
 
@@ -121,6 +126,13 @@ def graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
             crm_row(crm_id, email, mobile, system=system),
         )
     add("voice__calls", "CA3", "2026-03-02T12:00:00Z", twilio_call("CA3", "+12125550150"))
+    for crm_id in ("a1", "a2"):
+        add(
+            "crm__contacts",
+            f"{crm_id}|1",
+            "2026-03-01T10:00:00Z",
+            crm_row(crm_id, "", "", account=f"usr_{crm_id}"),
+        )
     add_matches(warehouse, MATCHES)
     # Somebody browses the shared tablet's app without logging in.
     add(
@@ -293,6 +305,11 @@ def test_a_rejected_match_is_undone(graph: Warehouse, tmp_path) -> None:
         copy.build("identity", variables=rejected)
     assert copy.customer_of("crm__contacts:d1|1") != copy.customer_of("crm__contacts:d2|1")
     assert copy.query("select count(*) from identity.identity_match_merges") == [(0,)]
+
+
+def test_a_match_never_merges_two_login_accounts(graph: Warehouse) -> None:
+    first, second = graph.customer_of("crm__contacts:a1|1"), graph.customer_of("crm__contacts:a2|1")
+    assert first is not None and second is not None and first != second
 
 
 def test_a_record_known_by_its_phone_alone_never_joins_two_people(graph: Warehouse) -> None:

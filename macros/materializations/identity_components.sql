@@ -17,7 +17,9 @@
     At the tiers listed in `merging_tiers` (strong probabilistic matches between two records
     whose hubs are one-per-person ids), steps 1 and 3 do not refuse different values of a
     limited type: the match is the evidence that they are one person's. From then on the values
-    one set holds count as one (`conflict_key`), so later tiers may still join that set.
+    one set holds count as one (`conflict_key`), so later tiers may still join that set. Types
+    matched by the SQL condition `types_not_merging` on `node_type` (login accounts) are the
+    exception: two of them still conflict there.
 
     Every statement is plain SQL that DuckDB and Spark both run; the loop runs in Jinja. The
     result has one row per linked node: its component (the smallest node id in it) and, for a
@@ -43,6 +45,7 @@
     {%- set not_joining = config.get('tiers_not_joining_profiles', []) -%}
     {%- set merging = config.get('merging_tiers', []) -%}
     {%- set probabilistic = config.get('probabilistic_tiers', []) -%}
+    {%- set not_merging = config.get('types_not_merging', '1 = 0') -%}
     {%- set run_id = modules.datetime.datetime.utcnow().strftime('%Y-%m-%dT%H:%M:%S') -%}
 
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
@@ -58,7 +61,7 @@
     {%- for tier in tiers -%}
         {%- do figures.append(connect360.identity_add_tier(
             links, labels, tier | int, max_size, max_rounds, (tier | int) in not_joining,
-            (tier | int) in merging
+            (tier | int) in merging, not_merging
         )) -%}
     {%- endfor -%}
 
@@ -201,7 +204,8 @@
     inserted in the same transaction (seen at 1,000,000 people).
 -#}
 {% macro identity_add_tier(
-    links, labels, tier, max_size, max_rounds, keep_profiles_apart, merges_limited
+    links, labels, tier, max_size, max_rounds, keep_profiles_apart, merges_limited,
+    not_merging='1 = 0'
 ) -%}
     {%- set edges = connect360.identity_work_relation('tier_edges') -%}
     {%- set stronger = connect360.identity_work_relation('tier_limited') -%}
@@ -221,12 +225,12 @@
 
     {#- The values of limited types stronger than this tier, per set, by conflict key (values a
         merging tier joined count as one); at a tier that keeps known profiles apart, any limited
-        value, all counted as one kind ('profile'). At a merging tier, none: the tier may join
-        different values. -#}
+        value, all counted as one kind ('profile'). At a merging tier, only the types a match
+        never merges: the tier may join different values of the others. -#}
     {% do connect360.identity_create(stronger, "
         select label, node_type, conflict_key as node_id from " ~ labels ~ "
         where node_limited = 1 and node_priority < " ~ tier
-        ~ (" and 1 = 0" if merges_limited else "")
+        ~ (" and " ~ not_merging if merges_limited else "")
         ~ (" union all select distinct label, 'profile', label from " ~ labels ~ " where node_limited = 1" if keep_profiles_apart else "")) %}
 
     {#- 1. A bridge touching sets with different values of one stronger limited type. -#}
@@ -293,8 +297,9 @@
     {% do connect360.identity_create(relabelled, "
         select labels.node_id, labels.node_type, labels.node_priority, labels.node_limited,
             coalesce(kept.root, labels.label) as label, "
-            ~ ("case when labels.node_limited = 1 then coalesce(kept.root, labels.label)
-                else labels.conflict_key end" if merges_limited else "labels.conflict_key") ~ "
+            ~ ("case when labels.node_limited = 1 and not " ~ not_merging ~ "
+                then coalesce(kept.root, labels.label) else labels.conflict_key end"
+                if merges_limited else "labels.conflict_key") ~ "
                 as conflict_key
         from " ~ labels ~ " as labels
         left join " ~ kept ~ " as kept on labels.label = kept.label and kept.reason is null") %}

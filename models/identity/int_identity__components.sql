@@ -4,6 +4,7 @@
     max_component_size=5000,
     tiers_not_joining_profiles=connect360.identity_tiers_not_joining_profiles(),
     merging_tiers=[match_tier],
+    types_not_merging=connect360.identity_types_not_merging_on_match('node_type'),
     probabilistic_tiers=[match_tier, match_tier + 1],
 ) }}
 
