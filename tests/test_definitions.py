@@ -52,6 +52,7 @@ def test_asset_keys_are_kept():
     assert keys == {
         "identity/identity_erasure_register",
         "identity/identity_erasure_suppressions",
+        "identity/identity_match_merges",
         "identity/identity_merge_history",
         "identity/int_identity__components",
         "identity/int_identity__customer_ids",
@@ -108,6 +109,7 @@ def test_asset_keys_are_kept():
         "raw/web__events",
         "reference/attribution_channel_map",
         "reference/experiments",
+        "reference/given_name_variants",
         "reference/journey_funnels",
         "reference/journey_moment_definitions",
         "reference/journey_moment_rules",
