@@ -26,6 +26,7 @@ from orchestration.identity.accuracy import (
     linkage_pairs,
     main,
 )
+from orchestration.identity.attribute_ceiling import Ceiling, attribute_ceilings
 from orchestration.transform.assets import run_dbt
 from simulator.catalog import FIRST_NAMES, LAST_NAMES, STREETS
 
@@ -270,8 +271,10 @@ def test_crm_comparison_reports_deduplication_and_linkage(crm_warehouse):
         "left_out_not_in_bridge": 1,
     }
     # Primary: a and b are P's, in c1: the one true pair found; c has no customer.
+    # The warehouse has no restricted attributes: no attribute ceiling (see the test below).
     assert lines[1] == {
         "run": "crm deduplication",
+        "attribute_ceiling": None,
         "project": {
             "precision": 1.0,
             "recall": 1.0,
@@ -294,6 +297,59 @@ def test_crm_comparison_reports_deduplication_and_linkage(crm_warehouse):
         "contacts_without_cluster": 1,
         "seconds": None,
     }
+
+
+JOHN_BORN = date(1980, 1, 1)
+# record, system, person, cluster, first name, last name, date of birth, street, postal code,
+# email: the restricted attributes of CRM contacts, for the attribute ceiling.
+CEILING_CONTACTS = [
+    # Anne, and Anne again as "A. Harris" (missed); her daughter Amy at the same address agrees
+    # with "A. Harris" just as well, so no matcher comparing fields can tell the pair apart.
+    ("p1a", None, "P1", "c1", "anne", "harris", None, "1 elm street", "10001", "anne@x.test"),
+    ("p1b", None, "P1", "c9", "a", "harris", None, "1 elm street", "10001", None),
+    ("p2a", None, "P2", "c2", "amy", "harris", None, "1 elm street", "10001", None),
+    # John twice, once misspelled without an address (found), and in the acquired CRM (found).
+    ("p3a", None, "P3", "c3", "john", "smith", JOHN_BORN, "2 oak road", "10002", None),
+    ("p3b", None, "P3", "c3", "jon", "smith", JOHN_BORN, None, None, None),
+    ("p3c", "acquired_crm", "P3", "c3", "john", "smith", JOHN_BORN, "2 oak road", "10002", None),
+    # Mary, moved before the acquired company entered her (missed), no one else alike.
+    ("p4a", None, "P4", "c4", "mary", "jones", None, "3 pine lane", "10003", None),
+    ("p4b", "acquired_crm", "P4", "c5", "mary", "jones", None, "9 bay road", "10009", None),
+]
+
+
+def test_attribute_ceiling_counts_pairs_no_matcher_can_tell_apart_by_hand(tmp_path: Path):
+    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    assert attribute_ceilings(connection, []) is None  # no restricted attributes: no ceiling
+    connection.execute("create schema restricted")
+    connection.execute(
+        "create table restricted.restricted_match_attributes (record_id varchar, "
+        "first_name varchar, last_name varchar, date_of_birth date, address_line varchar, "
+        "postal_code varchar, city varchar, email varchar, phone varchar, "
+        "secondary_phone varchar)"
+    )
+    for record, _, _, _, first, last, born, street, postal, email in CEILING_CONTACTS:
+        connection.execute(
+            "insert into restricted.restricted_match_attributes values "
+            "(?, ?, ?, ?, ?, ?, 'springfield', ?, null, null)",
+            [record, first, last, born, street, postal, email],
+        )
+    contacts = [contact[:4] for contact in CEILING_CONTACTS]
+    ceilings = attribute_ceilings(connection, contacts)
+    connection.close()
+    # De-duplication: Anne's pair (Amy's contact agrees as well) and John's (found).
+    assert ceilings["crm deduplication"] == Ceiling(
+        2, indistinguishable_pairs=1, distinguishable_found=1
+    )
+    assert ceilings["crm deduplication"].figures() == {
+        "indistinguishable_pairs": 1,
+        "recall_ceiling": 0.5,
+        "f1_ceiling": round(2 * 1 / 3, 6),
+        "distinguishable_recall": 1.0,
+    }
+    # Linkage: John's two pairs found, Mary's missed; none is indistinguishable.
+    assert ceilings["crm linkage"] == Ceiling(3, indistinguishable_pairs=0, distinguishable_found=2)
+    assert ceilings["crm linkage"].figures()["distinguishable_recall"] == round(2 / 3, 6)
 
 
 @pytest.fixture(scope="module")
@@ -330,6 +386,10 @@ def test_crm_figures_of_a_simulated_warehouse(simulated_run):
             assert figures["correct_pairs"] <= min(
                 figures["predicted_pairs"], figures["true_pairs"]
             )
+        ceiling = simulated_run[run]["attribute_ceiling"]
+        assert 0 <= ceiling["indistinguishable_pairs"] <= project["true_pairs"]
+        for name in ("recall_ceiling", "f1_ceiling", "distinguishable_recall"):
+            assert 0 <= ceiling[name] <= 1
         assert project["seconds"]["matching"] > 0
         assert project["seconds"]["identity_build"] > 0
         assert baseline["seconds"] > 0

@@ -19,6 +19,7 @@ from orchestration.identity.matching import (
     THRESHOLD_VARIABLE,
     MatchingConfig,
     count_edges,
+    level_gammas,
     probabilistic_edges,
     run_matching,
 )
@@ -33,8 +34,21 @@ THRESHOLD = 0.99
 #: CRM contacts written into the raw table next to the simulated ones: one person twice, with a
 #: typo in the first name, the street written two ways and two different phones; and two people
 #: with one name from the simulator's catalogue (so simulated people may share it too), born
-#: years apart at different addresses of one postal code.
+#: years apart at different addresses of one postal code; and one person entered twice alike,
+#: email included, under two CRM ids (their email conflicts in the graph: the match joins them).
 HAND_MADE = {
+    **{
+        f"again-{copy}": {
+            "first_name": "Philippa",
+            "last_name": "Oyelaran",
+            "email": "philippa.oyelaran@example.test",
+            "date_of_birth": "1990-05-17",
+            "address_line1": "7 Quay Road",
+            "postal_code": "10024",
+            "country_code": "US",
+        }
+        for copy in "ab"
+    },
     "same-a": {
         "first_name": "Jonathan",
         "last_name": "Quistgaard",
@@ -154,8 +168,8 @@ def test_edges_link_records_of_one_true_person(matched):
         left join truth as right_truth on edges.record_id_r = right_truth.record_id
         """
     ).fetchall()
-    # Only the hand-made contacts have no truth, and only their own pair links them.
-    assert edges - judged == 1
+    # Only the hand-made contacts have no truth, and only their own pairs link them.
+    assert edges - judged == 2
     assert judged > 50
     assert correct / judged >= 0.99
 
@@ -177,6 +191,17 @@ def test_a_typo_in_the_name_with_the_same_birth_date_and_address_links(matched):
     assert first_name_level in (1, 2)  # similar (Jaro-Winkler), not exact
     assert phone_level == 0  # the phones disagree
     assert edge == [(1,)]
+
+
+def test_records_entered_twice_alike_are_joined_by_their_profile(matched):
+    connection = _connect(matched)
+    edges = connection.sql(
+        "select record_id_l, record_id_r, match_probability from identity.probabilistic_edges "
+        "where record_id_l like 'crm__contacts:again-%' or record_id_r like 'crm__contacts:again-%'"
+    ).fetchall()
+    [(left, right, probability)] = edges
+    assert (left, right) == (_record_id("again-a"), _record_id("again-b"))
+    assert probability >= THRESHOLD
 
 
 def test_the_same_common_name_with_another_birth_date_and_address_does_not(matched):
@@ -375,33 +400,51 @@ def _pair(
     }  # fmt: skip
 
 
+def _gamma(comparison: str, label: str) -> int:
+    """The agreement value of the level of `comparison` whose chart label starts with `label`."""
+    (gamma,) = level_gammas(comparison, (label,))
+    return gamma
+
+
+F_EXACT, F_NICKNAME = _gamma("first_name", "Exact"), _gamma("first_name", "Same given name")
+F_SWAPPED, F_INITIAL = _gamma("first_name", "Swapped"), _gamma("first_name", "Initial")
+F_ALIKE, F_LESS_ALIKE = level_gammas("first_name", ("Jaro-Winkler",))
+L_EXACT, L_SWAPPED = _gamma("last_name", "Exact"), _gamma("last_name", "Swapped")
+B_EXACT, B_KEYSTROKE = _gamma("date_of_birth", "Exact"), _gamma("date_of_birth", "Levenshtein")
+A_TYPO = _gamma("address", "(Exact match on transformed")
+
+
 @pytest.mark.parametrize(
     ("pair", "edges"),
     [
         # The same first and last name: an edge, with or without a birth date.
-        (_pair(first=5, last=4, birth=-1), 1),
+        (_pair(first=F_EXACT, last=L_EXACT, birth=-1), 1),
         # A first name only spelled alike (Anna, Anne: twins, siblings) with no birth date: no.
-        (_pair(first=2, last=4, birth=-1), 0),
-        (_pair(first=1, last=4, birth=0), 0),
-        # A missing first name does not tell household members apart either.
-        (_pair(first=-1, last=4, birth=-1), 0),
-        (_pair(first=-1, last=4, birth=3), 1),
+        (_pair(first=F_ALIKE, last=L_EXACT, birth=-1), 0),
+        (_pair(first=F_LESS_ALIKE, last=L_EXACT, birth=0), 0),
+        # A missing first name, or its initial, does not tell household members apart either.
+        (_pair(first=-1, last=L_EXACT, birth=-1), 0),
+        (_pair(first=F_INITIAL, last=L_EXACT, birth=-1), 0),
+        (_pair(first=-1, last=L_EXACT, birth=B_EXACT), 1),
         # ... unless the birth date or the email agrees too.
-        (_pair(first=2, last=4, birth=3), 1),
-        (_pair(first=1, last=4, birth=2), 1),
-        (_pair(first=2, last=4, birth=-1, shares_email=True), 1),
+        (_pair(first=F_ALIKE, last=L_EXACT, birth=B_EXACT), 1),
+        (_pair(first=F_LESS_ALIKE, last=L_EXACT, birth=B_KEYSTROKE), 1),
+        (_pair(first=F_ALIKE, last=L_EXACT, birth=-1, shares_email=True), 1),
+        (_pair(first=F_INITIAL, last=L_EXACT, birth=B_EXACT), 1),
+        (_pair(first=F_INITIAL, last=L_EXACT, birth=-1, shares_email=True), 1),
         # A nickname (Bob, Robert) or swapped names count as agreeing first names.
-        (_pair(first=4, last=4, birth=-1), 1),
-        (_pair(first=3, last=3, birth=-1), 1),
+        (_pair(first=F_NICKNAME, last=L_EXACT, birth=-1), 1),
+        (_pair(first=F_SWAPPED, last=L_SWAPPED, birth=-1), 1),
         # A name that disagrees is never an edge.
-        (_pair(first=0, last=4, birth=3), 0),
+        (_pair(first=0, last=L_EXACT, birth=B_EXACT), 0),
         # Two different emails (a father and his junior) need the birth date to agree.
-        (_pair(first=5, last=4, birth=-1, email=0), 0),
-        (_pair(first=5, last=4, birth=3, email=0), 1),
-        # Swapped names need the address or the birth date to agree.
-        (_pair(first=3, last=3, birth=-1, address=0), 0),
-        (_pair(first=3, last=3, birth=-1, address=2), 1),
-        (_pair(first=3, last=3, birth=2, address=-1), 1),
+        (_pair(first=F_EXACT, last=L_EXACT, birth=-1, email=0), 0),
+        (_pair(first=F_EXACT, last=L_EXACT, birth=B_EXACT, email=0), 1),
+        # Swapped names need the address, the birth date or the email to agree.
+        (_pair(first=F_SWAPPED, last=L_SWAPPED, birth=-1, address=0), 0),
+        (_pair(first=F_SWAPPED, last=L_SWAPPED, birth=-1, address=A_TYPO), 1),
+        (_pair(first=F_SWAPPED, last=L_SWAPPED, birth=B_KEYSTROKE, address=-1), 1),
+        (_pair(first=F_SWAPPED, last=L_SWAPPED, birth=-1, address=0, shares_email=True), 1),
     ],
 )
 def test_what_a_household_shares_is_not_enough_for_an_edge(pair, edges):

@@ -30,9 +30,13 @@ own). Pairwise precision, recall and F1 are reported for
 
 for the project and, with ``--baseline`` (the default with ``--build``), for a plain Splink
 de-duplication of the same contacts (``orchestration.identity.baseline``), side by side with the
-time each took. The project's figures are those of the bridge the command leaves (with
-``--build``, the one with probabilistic matches). Contacts whose latest version has no truth
-person, or is not in the bridge (an erased customer's), are left out of both.
+time each took. Beside them, the attribute ceiling (``orchestration.identity.attribute_ceiling``):
+how many true pairs are indistinguishable (two contacts of different people agree at least as
+well on every field, so a matcher deciding from how the fields agree merges both pairs or
+neither), the recall and F1 left when those are never merged, and the project's recall over
+the pairs that can be told apart. The project's figures are those of the bridge the command
+leaves (with ``--build``, the one with probabilistic matches). Contacts whose latest version
+has no truth person, or is not in the bridge (an erased customer's), are left out of both.
 
 With ``--fingerprint-study``, the command also reports what linking browsers and app installs by
 their network fingerprint (IP address and user agent, or device model) would do to the figures:
@@ -58,6 +62,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.identity import baseline
+from orchestration.identity.attribute_ceiling import attribute_ceilings
 from orchestration.identity.matching import run_matching
 from orchestration.settings import Settings
 from orchestration.transform.assets import run_dbt
@@ -298,6 +303,10 @@ def crm_comparison(
     connection = duckdb.connect(str(warehouse), read_only=True)
     try:
         contacts = crm_contacts(connection, truth)
+        ceilings = attribute_ceilings(
+            connection,
+            [(record_id, c.system, c.person_id, c.cluster) for record_id, c in contacts.judged],
+        )
         run = (
             baseline.run_baseline(connection, contacts.latest_record_ids, baseline_threshold)
             if baseline_threshold is not None
@@ -329,7 +338,10 @@ def crm_comparison(
         ("crm deduplication", deduplication_pairs, True),
         ("crm linkage", linkage_pairs, False),
     ):
-        line: dict[str, object] = {"run": label}
+        line: dict[str, object] = {
+            "run": label,
+            "attribute_ceiling": ceilings[label].figures() if ceilings else None,
+        }
         for who, (judged, seconds) in measured.items():
             counted = [c for c in judged if c.system is None or not primary_only]
             line[who] = pairs(judged).figures() | {

@@ -20,11 +20,12 @@ record ids, probabilities and agreement levels:
 
 Records with the same cleaned attributes are scored once, as one *profile* represented by its
 smallest record id, and a pair of profiles becomes an edge between the two representatives:
-about three records make one profile. The other records of a
-profile are not joined to it by an edge: when the profile has an email or phone they share it
-(the deterministic graph joins them), and when it has neither (a name on a till receipt) they
-need not be one person. Profiles with no name, or nothing but a name, are not matched: an email
-or phone alone is the deterministic graph's to link, and a name alone is not enough.
+about three records make one profile. A profile of several records is also scored against
+itself (see _TWINS_SQL), and when that pair is an edge its other records are joined to the
+representative: a shared email or phone does not always join them in the graph (two CRM ids of
+one person that share an email conflict there), and a name and address alone share no
+identifier. Profiles with no name, or nothing but a name, are not matched: an email or phone
+alone is the deterministic graph's to link, and a name alone is not enough.
 
 Exports often carry no email or phone (a CRM de-duplication, two systems after a merger, a
 census-like file), so neither the candidate pairs nor the training need them: candidates come
@@ -190,14 +191,15 @@ def default_threshold() -> float:
     return validate_threshold(float(value)) if value else DEFAULT_THRESHOLD
 
 
-def _name_comparison(column: str, other: str, description: str, nicknames: bool) -> Any:
+def _name_comparison(column: str, other: str, description: str, given_name: bool) -> Any:
     """A name: exact (weighted by how common it is), a nickname of it, written in the other name
-    field (first and last swapped), close in spelling, or different."""
+    field (first and last swapped), an initial of it (a given name only: "J" for "James"), close
+    in spelling, or different."""
     levels = [
         cll.NullLevel(column),
         cll.ExactMatchLevel(column, term_frequency_adjustments=True),
     ]
-    if nicknames:
+    if given_name:
         levels.append(
             cll.ArrayIntersectLevel("given_names", min_intersection=1).configure(
                 label_for_charts="Same given name or a nickname of it"
@@ -208,6 +210,17 @@ def _name_comparison(column: str, other: str, description: str, nicknames: bool)
             f'"{column}_l" = "{other}_r" and "{other}_l" = "{column}_r"',
             label_for_charts="Swapped with the other name field",
         ),
+    ]
+    if given_name:
+        # Staging keeps "J." as "j"; a one-letter name agrees with any name it begins.
+        levels.append(
+            cll.CustomLevel(
+                f'(length("{column}_l") = 1 or length("{column}_r") = 1) '
+                f'and left("{column}_l", 1) = left("{column}_r", 1)',
+                label_for_charts="Initial of the other",
+            )
+        )
+    levels += [
         cll.JaroWinklerLevel(column, 0.92),
         cll.JaroWinklerLevel(column, 0.8),
         cll.ElseLevel(),
@@ -220,8 +233,8 @@ def _name_comparison(column: str, other: str, description: str, nicknames: bool)
 def comparisons() -> list[Any]:
     """How two profiles are compared: per attribute, its levels from most to least similar."""
     return [
-        _name_comparison("first_name", "last_name", "Given name", nicknames=True),
-        _name_comparison("last_name", "first_name", "Surname", nicknames=False),
+        _name_comparison("first_name", "last_name", "Given name", given_name=True),
+        _name_comparison("last_name", "first_name", "Surname", given_name=False),
         cl.CustomComparison(
             output_column_name="date_of_birth",
             comparison_description="Date of birth",
@@ -357,14 +370,8 @@ def _read_profiles(connection: duckdb.DuckDBPyConnection) -> tuple[int, pa.Table
             -- list_distinct drops NULLs: the profile's numbers, NULL when it has none.
             nullif(list_sort(list_distinct([phone, secondary_phone])), []) as phones,
             count(*) as record_count,
-            -- A profile with neither email nor phone: its other records (see _TWINS_SQL).
-            nullif(
-                list_sort(
-                    list(record_id)
-                    filter (where email is null and phone is null and secondary_phone is null)
-                )[2:],
-                []
-            ) as member_ids
+            -- The profile's other records (see _TWINS_SQL).
+            nullif(list_sort(list(record_id))[2:], []) as member_ids
         from restricted.restricted_match_attributes
         where
             coalesce(first_name, last_name) is not null
@@ -627,11 +634,11 @@ def _train_and_predict(
     return model, pairs.cast(PAIR_SCHEMA)
 
 
-#: The profiles scored: every profile, and a twin of each profile of several records with
-#: neither email nor phone, under the id of its second record. Such records share no identifier
-#: the graph could join them by, and their attributes are the same: the model scores the profile
-#: against its twin like any pair, and when that pair is an edge, the profile's every record is
-#: joined to it. `sides` maps a scored id to its profile.
+#: The profiles scored: every profile, and a twin of each profile of several records, under
+#: the id of its second record. The records' attributes are the same: the model scores the
+#: profile against its twin like any pair (the edge rules apply: a name and address alone are
+#: what a household shares), and when that pair is an edge, the profile's every record is joined
+#: to it. `sides` maps a scored id to its profile.
 _TWINS_SQL = """
 create or replace table prediction_profiles as
 select * from profiles
@@ -696,8 +703,9 @@ def level_gammas(comparison: str, labels: tuple[str, ...]) -> tuple[int, ...]:
     )
 
 
-#: A first name spelled only alike (not the same, not a nickname of it, not swapped).
-_ALIKE_FIRST_NAMES = level_gammas("first_name", ("Jaro-Winkler",))
+#: A first name spelled only alike or cut to its initial (not the same, not a nickname of it,
+#: not swapped).
+_ALIKE_FIRST_NAMES = level_gammas("first_name", ("Initial", "Jaro-Winkler"))
 #: A birth date that agrees exactly or one keystroke off.
 _AGREEING_BIRTH_DATES = level_gammas("date_of_birth", ("Exact match", "Levenshtein"))
 #: Names written in each other's fields (first and last swapped).
@@ -708,12 +716,13 @@ _BIRTH_DATE_AGREES = f"gamma_date_of_birth in ({', '.join(map(str, _AGREEING_BIR
 #: An edge also needs names that do not disagree (gamma 0 is a comparison's "all other" level;
 #: -1, a missing name, is allowed), and, where what the pair agrees on is what a household shares
 #: (a surname, an address, a landline), something only one person has:
-#: - a first name that is missing or spelled only alike needs the birth date or the email to
-#:   agree (twins are at times given names that look alike);
+#: - a first name that is missing, an initial or spelled only alike needs the birth date or the
+#:   email to agree (twins are at times given names that look alike, and a household's members
+#:   may share an initial);
 #: - two different emails need the birth date to agree (a father and his junior, each with his
 #:   own mailbox);
-#: - names written the other way round need the address or the birth date to agree (a "Thomas
-#:   James" and a "James Thomas" are usually two people).
+#: - names written the other way round need the address, the birth date or the email to agree
+#:   (a "Thomas James" and a "James Thomas" are usually two people).
 #: The model adds household evidence up as if it were independent; these conditions do not.
 EDGE_CONDITION = f"""
     match_probability >= ?
@@ -729,6 +738,7 @@ EDGE_CONDITION = f"""
         gamma_first_name not in ({", ".join(map(str, _SWAPPED_FIRST_NAMES))})
         or gamma_address in ({", ".join(map(str, _AGREEING_ADDRESSES))})
         or {_BIRTH_DATE_AGREES}
+        or shares_email
     )
 """
 
