@@ -5,7 +5,10 @@
     evidence. It decides which link yields: a link is as strong as its weaker end, and a link of
     priority p never joins two sets that hold different values of a `limited` type stronger than
     p (two different CRM ids are never joined by a shared phone; a user account may join two CRM
-    contacts). `limited` types are the ones a person has only one of.
+    contacts). `limited` types are the ones a person has only one of. Priority 6 is no type's:
+    it is the merging tier of probabilistic matches (var `identity_match_merging_tier`), right
+    after the last limited type, so that once a match has merged two CRM ids of one person, the
+    email and phone the two contacts share are that person's, not a conflict.
     `joins_profiles` says whether a link of the type may join two known profiles (sets that
     each hold a limited identifier, even of different types): an email may join a shop
     customer to a user account, but a phone (a household landline), a cookie or a device (a
@@ -29,15 +32,15 @@
         'helpdesk_user_id': {'priority': 4, 'limited': true, 'joins_profiles': true},
         'chat_contact_id': {'priority': 4, 'limited': true, 'joins_profiles': true},
         'loyalty_card': {'priority': 5, 'limited': true, 'joins_profiles': true},
-        'email': {'priority': 6, 'limited': false, 'joins_profiles': true},
-        'phone': {'priority': 7, 'limited': false, 'joins_profiles': false},
-        'social_handle': {'priority': 8, 'limited': false, 'joins_profiles': false},
-        'order': {'priority': 9, 'limited': false, 'joins_profiles': true},
-        'order_name': {'priority': 9, 'limited': false, 'joins_profiles': true},
-        'marketing_send': {'priority': 9, 'limited': false, 'joins_profiles': true},
-        'call': {'priority': 9, 'limited': false, 'joins_profiles': true},
-        'anonymous_id': {'priority': 10, 'limited': false, 'joins_profiles': false},
-        'device_id': {'priority': 11, 'limited': false, 'joins_profiles': false},
+        'email': {'priority': 7, 'limited': false, 'joins_profiles': true},
+        'phone': {'priority': 8, 'limited': false, 'joins_profiles': false},
+        'social_handle': {'priority': 9, 'limited': false, 'joins_profiles': false},
+        'order': {'priority': 10, 'limited': false, 'joins_profiles': true},
+        'order_name': {'priority': 10, 'limited': false, 'joins_profiles': true},
+        'marketing_send': {'priority': 10, 'limited': false, 'joins_profiles': true},
+        'call': {'priority': 10, 'limited': false, 'joins_profiles': true},
+        'anonymous_id': {'priority': 11, 'limited': false, 'joins_profiles': false},
+        'device_id': {'priority': 12, 'limited': false, 'joins_profiles': false},
     }) }}
 {%- endmacro %}
 

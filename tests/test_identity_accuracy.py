@@ -25,6 +25,7 @@ from orchestration.identity.accuracy import (
     fingerprint_study,
     linkage_pairs,
     main,
+    measure,
 )
 from orchestration.identity.attribute_ceiling import Ceiling, attribute_ceilings
 from orchestration.transform.assets import run_dbt
@@ -84,6 +85,59 @@ def handmade(tmp_path: Path) -> tuple[Path, Path]:
     connection.execute(f"copy truth_records to '{truth}/records.parquet' (format parquet)")
     connection.close()
     return warehouse, truth
+
+
+# record, person, customer, identifier nodes (the first is the record's hub). Nodes: 1 and 2
+# are A's and B's accounts, 7 a tablet's cookie, 3 B's phone cookie, 4 C's account.
+SHARED_TABLET = [
+    ("a1", "A", "c1", (1, 7)),  # A signs in on the family tablet
+    ("a2", "A", "c1", (7,)),
+    ("b1", "B", "c1", (7,)),  # B browses on it signed out: nothing of B's own, so with A
+    ("b2", "B", "c2", (2, 3)),
+    ("b3", "B", "c2", (3,)),
+    ("x1", "C", "c2", (4,)),  # C, in B's customer by the resolver's own mistake
+]
+
+
+def test_distinguishable_precision_leaves_out_only_the_pairs_the_data_forces(tmp_path: Path):
+    warehouse, truth = tmp_path / "warehouse.duckdb", tmp_path / "truth"
+    truth.mkdir()
+    connection = duckdb.connect(str(warehouse))
+    connection.execute("create schema identity")
+    connection.execute(
+        "create table identity.int_identity__record_customers "
+        "(record_id varchar, customer_id varchar, resolution varchar)"
+    )
+    connection.execute(
+        "create table identity.int_identity__occurrences "
+        "(record_id varchar, node_id bigint, hub_node_id bigint, is_hub boolean)"
+    )
+    connection.execute(
+        "create table truth_records (channel varchar, entity varchar, record_key varchar, "
+        "person_id varchar)"
+    )
+    for key, person, customer, (hub, *others) in SHARED_TABLET:
+        record = f"web__events:{key}"
+        connection.execute(
+            "insert into identity.int_identity__record_customers values (?, ?, 'resolved')",
+            [record, customer],
+        )
+        for node in (hub, *others):
+            connection.execute(
+                "insert into identity.int_identity__occurrences values (?, ?, ?, ?)",
+                [record, node, hub, node == hub],
+            )
+        connection.execute(
+            "insert into truth_records values ('web', 'events', ?, ?)", [key, person]
+        )
+    connection.execute(f"copy truth_records to '{truth}/records.parquet' (format parquet)")
+    connection.close()
+    figures = measure(warehouse, truth)
+    # c1 holds 3 pairs (1 right), c2 holds 3 (1 right): precision 2/6. Of the 4 false pairs,
+    # b1's two are forced (the tablet is all b1 has, and A holds it too); C's two are not.
+    assert figures["pairwise_precision"] == round(2 / 6, 6)
+    assert figures["forced_false_pairs"] == 2
+    assert figures["distinguishable_precision"] == round(1 - 2 / (6 - 2), 6)
 
 
 def test_fingerprint_study_counts_pairs_by_hand(handmade):

@@ -5,11 +5,11 @@
     reviewer's list: a merge judged wrong is undone by adding its two record ids to the var
     `identity_rejected_matches` (int_identity__links leaves such a pair out).
 -#}
-{%- set match_tier = var('identity_probabilistic_tier', 12) -%}
+{%- set merging_tier = var('identity_match_merging_tier', 6) -%}
 
 with links as (
     select * from {{ ref('int_identity__links') }}
-    where tier = {{ match_tier }}
+    where tier = {{ merging_tier }}
 ),
 
 customer_ids as (

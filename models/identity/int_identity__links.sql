@@ -7,17 +7,20 @@
     probabilistic step join as links between the two records' hubs, after every identifier; a
     matched record without any identifier takes part as a node of type `record`. A match of two
     records whose hubs are both one-per-person ids (two CRM contacts, a CRM contact and a shop
-    customer) is the strong evidence that may merge two ids of one type: it comes first, at the
-    tier `identity_probabilistic_tier` (12), where the graph lets it join different values of a
+    customer) is the strong evidence that may merge two ids of one type: it comes right after
+    the one-per-person ids, before any email or phone, at the tier
+    `identity_match_merging_tier` (6), where the graph lets it join different values of a
     limited type. Any other match (a record known only by a phone, an email or nothing) comes
-    last, a tier below, where the guards hold as for a shared identifier. `match_probability`
+    last, at the tier `identity_probabilistic_tier` (13), where the guards hold as for a shared
+    identifier. `match_probability`
     is the match's probability (NULL for a shared identifier).
 -#}
 {%- set matches = source('identity', 'probabilistic_edges') -%}
 {%- set use_matches = (
     var('identity_probabilistic_matching', true) and load_relation(matches) is not none
 ) -%}
-{%- set match_tier = var('identity_probabilistic_tier', 12) -%}
+{%- set merging_tier = var('identity_match_merging_tier', 6) -%}
+{%- set match_tier = var('identity_probabilistic_tier', 13) -%}
 with occurrences as (
     select * from {{ ref('int_identity__occurrences') }}
     where not is_hub and node_id is not null and node_id <> hub_node_id
@@ -80,8 +83,8 @@ matched as (
             when
                 {{ connect360.identifier_is_limited('left_hub.identifier_type') }}
                 and {{ connect360.identifier_is_limited('right_hub.identifier_type') }}
-                then {{ match_tier }}
-            else {{ match_tier + 1 }}
+                then {{ merging_tier }}
+            else {{ match_tier }}
         end as tier,
         -- The pair a link shows: its most probable one.
         row_number() over (

@@ -14,7 +14,14 @@ Each source record the truth attributes to a person is compared with the custome
   person are linkable when a chain of the person's own records, each sharing an identifier
   with the next, joins them. A cookie that never meets a login, or a support request from an
   address used nowhere else, is the same person in the truth but not in any data; the
-  `recall_ceiling` is the share of a person's pairs that are linkable.
+  `recall_ceiling` is the share of a person's pairs that are linkable;
+- distinguishable precision: precision over the pairs the data lets a resolver judge. A
+  record is *misleading* when everything its own chain of identifiers reaches is carried by
+  somebody else too: a tablet one household member signs in on and another browses on signed
+  out, a landline only the other member ever gave. Its records carry nothing of their own
+  person, so any resolver that links records sharing an identifier puts them with the other
+  one; the pairs of different people of which one record is misleading are the
+  `forced_false_pairs`, and distinguishable precision leaves them out.
 
 With ``--build``, the probabilistic matching step runs first (restricted attributes, then
 Splink), and the identity models are rebuilt without and with its matches; both results are
@@ -143,6 +150,7 @@ def measure(warehouse: Path, truth: Path) -> dict[str, object]:
             """
         ).fetchone()
         linkable_recall, ceiling = _linkable_recall(connection)
+        forced, distinguishable_precision = _distinguishable_precision(connection)
     finally:
         connection.close()
     return {
@@ -157,6 +165,8 @@ def measure(warehouse: Path, truth: Path) -> dict[str, object]:
         "people_wrongly_merged": merged,
         "linkable_recall": round(linkable_recall, 6),
         "recall_ceiling": round(ceiling, 6),
+        "forced_false_pairs": forced,
+        "distinguishable_precision": round(distinguishable_precision, 6),
     }
 
 
@@ -403,6 +413,66 @@ def _linkable_recall(connection: duckdb.DuckDBPyConnection) -> tuple[float, floa
         """
     ).fetchone()
     return float(linkable) / float(supported), float(supported) / float(everything)
+
+
+def _distinguishable_precision(connection: duckdb.DuckDBPyConnection) -> tuple[int, float]:
+    """The false pairs misleading records force, and precision without them (see above). Reads
+    the person clusters ``_linkable_recall`` leaves in temp table ``labels``."""
+    forced, precision = connection.execute(
+        """
+        with placed as (
+            select judged_records.person_id, judged_records.customer_id,
+                judged_records.hub_node_id,
+                coalesce(labels.label, judged_records.hub_node_id) as cluster
+            from judged_records
+            left join labels
+                on labels.person_id = judged_records.person_id
+                and labels.node = judged_records.hub_node_id
+            where judged_records.customer_id is not null
+        ),
+        cluster_nodes as (
+            select distinct person_id, label as cluster, node from labels
+            union
+            select person_id, cluster, hub_node_id from placed where hub_node_id is not null
+        ),
+        node_people as (
+            select node, count(distinct person_id) as people from cluster_nodes group by node
+        ),
+        misleading as (
+            select cluster_nodes.person_id, cluster_nodes.cluster
+            from cluster_nodes inner join node_people using (node)
+            group by all
+            having bool_and(node_people.people > 1)
+        ),
+        cells as (
+            select placed.customer_id, placed.person_id,
+                count(*) as n,
+                count(*) filter (where misleading.cluster is null) as own
+            from placed
+            left join misleading
+                on misleading.person_id = placed.person_id
+                and misleading.cluster = placed.cluster
+            group by all
+        ),
+        customers as (
+            select customer_id,
+                sum(n) as n, sum(n * n) as n_squared, sum(own) as own, sum(own * own) as own_squared
+            from cells group by customer_id
+        ),
+        pairs as (
+            select
+                sum(n * (n - 1) / 2) as predicted,
+                sum((n * n - n_squared) / 2) as false_pairs,
+                sum((own * own - own_squared) / 2) as unforced_false_pairs
+            from customers
+        )
+        select
+            false_pairs - unforced_false_pairs,
+            1 - unforced_false_pairs / nullif(predicted - (false_pairs - unforced_false_pairs), 0)
+        from pairs
+        """
+    ).fetchone()
+    return int(forced or 0), float(precision if precision is not None else 1.0)
 
 
 def _components(connection: duckdb.DuckDBPyConnection, partition: str | None = None) -> None:
