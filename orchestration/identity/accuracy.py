@@ -384,18 +384,23 @@ def _linkable_recall(connection: duckdb.DuckDBPyConnection) -> tuple[float, floa
         """
     )
     _components(connection, partition="person_id")
+    # Each attributed record with its person's cluster: the part of the person's records their
+    # own identifiers chain together (a record whose hub is in no link is a cluster alone).
+    connection.execute(
+        """
+        create temp table placed as
+        select judged_records.person_id, judged_records.customer_id, judged_records.hub_node_id,
+            coalesce(labels.label, judged_records.hub_node_id) as cluster
+        from judged_records
+        left join labels
+            on labels.person_id = judged_records.person_id
+            and labels.node = judged_records.hub_node_id
+        where judged_records.customer_id is not null
+        """
+    )
     linkable, supported, everything = connection.execute(
         """
-        with placed as (
-            select judged_records.person_id, judged_records.customer_id,
-                coalesce(labels.label, judged_records.hub_node_id) as cluster
-            from judged_records
-            left join labels
-                on labels.person_id = judged_records.person_id
-                and labels.node = judged_records.hub_node_id
-            where judged_records.customer_id is not null
-        ),
-        pairs as (
+        with pairs as (
             select
                 sum(n * (n - 1) / 2) filter (where level = 'both') as both_pairs,
                 sum(n * (n - 1) / 2) filter (where level = 'cluster') as cluster_pairs,
@@ -417,20 +422,10 @@ def _linkable_recall(connection: duckdb.DuckDBPyConnection) -> tuple[float, floa
 
 def _distinguishable_precision(connection: duckdb.DuckDBPyConnection) -> tuple[int, float]:
     """The false pairs misleading records force, and precision without them (see above). Reads
-    the person clusters ``_linkable_recall`` leaves in temp table ``labels``."""
+    the temp tables ``labels`` and ``placed`` that ``_linkable_recall`` leaves."""
     forced, precision = connection.execute(
         """
-        with placed as (
-            select judged_records.person_id, judged_records.customer_id,
-                judged_records.hub_node_id,
-                coalesce(labels.label, judged_records.hub_node_id) as cluster
-            from judged_records
-            left join labels
-                on labels.person_id = judged_records.person_id
-                and labels.node = judged_records.hub_node_id
-            where judged_records.customer_id is not null
-        ),
-        cluster_nodes as (
+        with cluster_nodes as (
             select distinct person_id, label as cluster, node from labels
             union
             select person_id, cluster, hub_node_id from placed where hub_node_id is not null
