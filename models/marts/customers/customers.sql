@@ -7,7 +7,9 @@
       email_key      the most trusted source (CRM, orders, account traits, everything else), then
                      the most recent;
       lifecycle_stage
-                     the most recent CRM stage when there is one; else derived from behaviour;
+                     the most recent stage of the primary CRM, else of another CRM system (an
+                     acquired company's, which may know the customer only as a lead); else
+                     derived from behaviour;
       consent        per purpose, the latest consent event over all the customer's subjects.
 -#}
 {%- set channels = [
@@ -74,7 +76,8 @@ crm as (
         contacts.country_code,
         contacts.lifecycle_stage,
         contacts.email_key,
-        contacts.updated_at
+        contacts.updated_at,
+        contacts.crm_system
     from {{ ref('stg_crm__contacts') }} as contacts
     inner join bridge
         on bridge.source_table = 'crm__contacts' and contacts.record_key = bridge.record_key
@@ -207,7 +210,7 @@ candidates as (
         customer_id,
         'crm_lifecycle_stage' as attribute_name,
         lifecycle_stage as candidate,
-        1 as trust,
+        case when crm_system is null then 1 else 2 end as trust,
         0 as seen,
         updated_at as observed_at
     from crm
