@@ -96,10 +96,11 @@ SHARED_TABLET = [
     ("b2", "B", "c2", (2, 3)),
     ("b3", "B", "c2", (3,)),
     ("x1", "C", "c2", (4,)),  # C, in B's customer by the resolver's own mistake
+    ("b4", "B", "c3", (3,)),  # B again by the phone cookie, split off by the resolver
 ]
 
 
-def test_distinguishable_precision_leaves_out_only_the_pairs_the_data_forces(tmp_path: Path):
+def test_precision_and_recall_beside_what_the_data_allows_by_hand(tmp_path: Path):
     warehouse, truth = tmp_path / "warehouse.duckdb", tmp_path / "truth"
     truth.mkdir()
     connection = duckdb.connect(str(warehouse))
@@ -138,6 +139,13 @@ def test_distinguishable_precision_leaves_out_only_the_pairs_the_data_forces(tmp
     assert figures["pairwise_precision"] == round(2 / 6, 6)
     assert figures["forced_false_pairs"] == 2
     assert figures["distinguishable_precision"] == round(1 - 2 / (6 - 2), 6)
+    # Pairs of one person: A 1, B 6. Chains of identifiers: A's a1-a2 (by the tablet), B's
+    # b2-b3-b4 (3 pairs, one kept together); b1 chains to nothing of B's.
+    assert figures["linkable_recall"] == round(2 / 4, 6)
+    assert figures["recall_ceiling"] == round(4 / 7, 6)
+    # Only through identifiers no one else carries: the tablet no longer chains a1 to a2.
+    assert figures["own_identifier_linkable_recall"] == round(1 / 3, 6)
+    assert figures["own_identifier_recall_ceiling"] == round(3 / 7, 6)
 
 
 def test_fingerprint_study_counts_pairs_by_hand(handmade):

@@ -14,7 +14,10 @@ Each source record the truth attributes to a person is compared with the custome
   person are linkable when a chain of the person's own records, each sharing an identifier
   with the next, joins them. A cookie that never meets a login, or a support request from an
   address used nowhere else, is the same person in the truth but not in any data; the
-  `recall_ceiling` is the share of a person's pairs that are linkable;
+  `recall_ceiling` is the share of a person's pairs that are linkable. The same figures over
+  chains of the person's *own* identifiers (no other person's record carries them: not the
+  family tablet, not the household landline) are `own_identifier_linkable_recall` and
+  `own_identifier_recall_ceiling`;
 - distinguishable precision: precision over the pairs the data lets a resolver judge. A
   record is *misleading* when everything its own chain of identifiers reaches is carried by
   somebody else too: a tablet one household member signs in on and another browses on signed
@@ -151,6 +154,7 @@ def measure(warehouse: Path, truth: Path) -> dict[str, object]:
         ).fetchone()
         linkable_recall, ceiling = _linkable_recall(connection)
         forced, distinguishable_precision = _distinguishable_precision(connection)
+        own_linkable_recall, own_ceiling = _linkable_recall(connection, own_identifiers_only=True)
     finally:
         connection.close()
     return {
@@ -165,6 +169,8 @@ def measure(warehouse: Path, truth: Path) -> dict[str, object]:
         "people_wrongly_merged": merged,
         "linkable_recall": round(linkable_recall, 6),
         "recall_ceiling": round(ceiling, 6),
+        "own_identifier_linkable_recall": round(own_linkable_recall, 6),
+        "own_identifier_recall_ceiling": round(own_ceiling, 6),
         "forced_false_pairs": forced,
         "distinguishable_precision": round(distinguishable_precision, 6),
     }
@@ -362,11 +368,32 @@ def crm_comparison(
     return lines
 
 
-def _linkable_recall(connection: duckdb.DuckDBPyConnection) -> tuple[float, float]:
-    """Recall over the pairs a chain of the person's own shared identifiers joins (see above)."""
+def _linkable_recall(
+    connection: duckdb.DuckDBPyConnection, *, own_identifiers_only: bool = False
+) -> tuple[float, float]:
+    """Recall over the pairs a chain of the person's own shared identifiers joins, and the share
+    of the person's pairs such chains join (see above). With `own_identifiers_only`, a chain may
+    only pass through identifiers no other person's record carries, and a record whose hub
+    another person carries too joins no chain: temp table ``placed_own``. Otherwise temp
+    table ``placed`` (which ``_distinguishable_precision`` reads, with ``labels``)."""
+    placed = "placed_own" if own_identifiers_only else "placed"
+    cluster = "coalesce(labels.label, judged_records.hub_node_id)"
+    if own_identifiers_only:
+        # A record whose hub others carry too is a cluster alone.
+        cluster = (
+            "case when node_people.people > 1 then 'record:' || judged_records.record_id "
+            f"else cast({cluster} as varchar) end"
+        )
     connection.execute(
         """
-        create temp table person_links as
+        create or replace temp table node_people as
+        select occurrences.node_id as node, count(distinct judged_records.person_id) as people
+        from identity.int_identity__occurrences as occurrences
+        inner join judged_records using (record_id)
+        where occurrences.node_id is not null
+        group by occurrences.node_id;
+
+        create or replace temp table person_links as
         select distinct
             judged_records.person_id, occurrences.hub_node_id as a, occurrences.node_id as b
         from identity.int_identity__occurrences as occurrences
@@ -375,9 +402,17 @@ def _linkable_recall(connection: duckdb.DuckDBPyConnection) -> tuple[float, floa
             and occurrences.node_id <> occurrences.hub_node_id
         """
     )
+    if own_identifiers_only:
+        connection.execute(
+            """
+            delete from person_links
+            where a in (select node from node_people where people > 1)
+                or b in (select node from node_people where people > 1)
+            """
+        )
     connection.execute(
         """
-        create temp table adjacent as
+        create or replace temp table adjacent as
         select person_id, a as node, b as neighbour from person_links
         union all
         select person_id, b, a from person_links
@@ -387,31 +422,32 @@ def _linkable_recall(connection: duckdb.DuckDBPyConnection) -> tuple[float, floa
     # Each attributed record with its person's cluster: the part of the person's records their
     # own identifiers chain together (a record whose hub is in no link is a cluster alone).
     connection.execute(
-        """
-        create temp table placed as
+        f"""
+        create or replace temp table {placed} as
         select judged_records.person_id, judged_records.customer_id, judged_records.hub_node_id,
-            coalesce(labels.label, judged_records.hub_node_id) as cluster
+            {cluster} as cluster
         from judged_records
         left join labels
             on labels.person_id = judged_records.person_id
             and labels.node = judged_records.hub_node_id
+        left join node_people on node_people.node = judged_records.hub_node_id
         where judged_records.customer_id is not null
         """
     )
     linkable, supported, everything = connection.execute(
-        """
+        f"""
         with pairs as (
             select
                 sum(n * (n - 1) / 2) filter (where level = 'both') as both_pairs,
                 sum(n * (n - 1) / 2) filter (where level = 'cluster') as cluster_pairs,
                 sum(n * (n - 1) / 2) filter (where level = 'person') as person_pairs
             from (
-                select 'both' as level, count(*) as n from placed
+                select 'both' as level, count(*) as n from {placed}
                 group by person_id, cluster, customer_id
                 union all
-                select 'cluster', count(*) from placed group by person_id, cluster
+                select 'cluster', count(*) from {placed} group by person_id, cluster
                 union all
-                select 'person', count(*) from placed group by person_id
+                select 'person', count(*) from {placed} group by person_id
             )
         )
         select both_pairs, cluster_pairs, person_pairs from pairs
