@@ -392,7 +392,8 @@ def _pair(
 ) -> dict:
     gammas = {f"gamma_{name}": -1 for name in COMPARISONS}
     gammas |= {"gamma_first_name": first, "gamma_last_name": last, "gamma_date_of_birth": birth}
-    gammas |= {"gamma_email": 1 if shares_email else email, "gamma_address": address}
+    exact_email = level_gammas("email", ("Exact",))[0]
+    gammas |= {"gamma_email": exact_email if shares_email else email, "gamma_address": address}
     return {
         "record_id_l": "a", "record_id_r": "b", "records_l": 1, "records_r": 1,
         "match_probability": 0.999, "match_weight": 10.0, **gammas,
@@ -412,6 +413,7 @@ F_ALIKE, F_LESS_ALIKE = level_gammas("first_name", ("Jaro-Winkler",))
 L_EXACT, L_SWAPPED = _gamma("last_name", "Exact"), _gamma("last_name", "Swapped")
 B_EXACT, B_KEYSTROKE = _gamma("date_of_birth", "Exact"), _gamma("date_of_birth", "Levenshtein")
 A_TYPO = _gamma("address", "(Exact match on transformed")
+E_TYPO = _gamma("email", "Damerau-Levenshtein")
 
 
 @pytest.mark.parametrize(
@@ -432,6 +434,9 @@ A_TYPO = _gamma("address", "(Exact match on transformed")
         (_pair(first=F_ALIKE, last=L_EXACT, birth=-1, shares_email=True), 1),
         (_pair(first=F_INITIAL, last=L_EXACT, birth=B_EXACT), 1),
         (_pair(first=F_INITIAL, last=L_EXACT, birth=-1, shares_email=True), 1),
+        # ... the email but for a keystroke too (a transposed digit in the mailbox).
+        (_pair(first=-1, last=L_EXACT, birth=-1, email=E_TYPO), 1),
+        (_pair(first=F_ALIKE, last=L_EXACT, birth=-1, email=0), 0),
         # A nickname (Bob, Robert) or swapped names count as agreeing first names.
         (_pair(first=F_NICKNAME, last=L_EXACT, birth=-1), 1),
         (_pair(first=F_SWAPPED, last=L_SWAPPED, birth=-1), 1),

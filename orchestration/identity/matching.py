@@ -287,6 +287,8 @@ def comparisons() -> list[Any]:
             comparison_levels=[
                 cll.NullLevel("email"),
                 cll.ExactMatchLevel("email", term_frequency_adjustments=True),
+                # A slip of the keyboard in the mailbox (a transposed or doubled character).
+                cll.DamerauLevenshteinLevel("email", 1),
                 cll.ElseLevel(),
             ],
         ),
@@ -713,12 +715,15 @@ _SWAPPED_FIRST_NAMES = level_gammas("first_name", ("Swapped",))
 #: A street address that agrees, exactly or but for a typo.
 _AGREEING_ADDRESSES = level_gammas("address", ("(Exact match on",))
 _BIRTH_DATE_AGREES = f"gamma_date_of_birth in ({', '.join(map(str, _AGREEING_BIRTH_DATES))})"
+#: An email that agrees exactly or but for one keystroke.
+_AGREEING_EMAILS = level_gammas("email", ("Exact match", "Damerau-Levenshtein"))
+_EMAIL_AGREES = f"(shares_email or gamma_email in ({', '.join(map(str, _AGREEING_EMAILS))}))"
 #: An edge also needs names that do not disagree (gamma 0 is a comparison's "all other" level;
 #: -1, a missing name, is allowed), and, where what the pair agrees on is what a household shares
 #: (a surname, an address, a landline), something only one person has:
 #: - a first name that is missing, an initial or spelled only alike needs the birth date or the
-#:   email to agree (twins are at times given names that look alike, and a household's members
-#:   may share an initial);
+#:   email to agree, the email but for a keystroke (twins are at times given names that look
+#:   alike, and a household's members may share an initial);
 #: - two different emails need the birth date to agree (a father and his junior, each with his
 #:   own mailbox);
 #: - names written the other way round need the address, the birth date or the email to agree
@@ -731,14 +736,14 @@ EDGE_CONDITION = f"""
     and (
         gamma_first_name not in (-1, {", ".join(map(str, _ALIKE_FIRST_NAMES))})
         or {_BIRTH_DATE_AGREES}
-        or shares_email
+        or {_EMAIL_AGREES}
     )
     and (gamma_email <> 0 or {_BIRTH_DATE_AGREES})
     and (
         gamma_first_name not in ({", ".join(map(str, _SWAPPED_FIRST_NAMES))})
         or gamma_address in ({", ".join(map(str, _AGREEING_ADDRESSES))})
         or {_BIRTH_DATE_AGREES}
-        or shares_email
+        or {_EMAIL_AGREES}
     )
 """
 
