@@ -243,6 +243,63 @@ def _drop_example(landing: LandingResource, channel: str, entity: str, day: str)
     return path
 
 
+def test_links_out_of_the_landing_folder_directories_and_broken_links_are_refused_and_reported(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("CONNECT360_PARTITIONS_START", "2026-01-01")
+    landing = _landing(tmp_path)
+    good = _drop_example(landing, "email", "events", "2026-03-09")
+    folder = good.parent
+    # A valid export outside the landing folder, and a file no export should ever read.
+    outside = tmp_path / "elsewhere" / "events.jsonl"
+    outside.parent.mkdir()
+    record = json.loads(good.read_text())
+    outside.write_text(json.dumps(record | {"sg_event_id": "from-outside"}) + "\n")
+    secret = tmp_path / "elsewhere" / "secret.txt"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    (folder / "events-0002.jsonl").symlink_to(outside)
+    (folder / "events-0003.jsonl").symlink_to(secret)
+    (folder / "events-0004.jsonl").mkdir()
+    (folder / "events-0005.jsonl").symlink_to(tmp_path / "missing.jsonl")
+    # A link that stays inside the landing folder is read like the file it names.
+    inside = landing.root / "email" / "shared" / "events.jsonl"
+    inside.parent.mkdir()
+    inside.write_text(json.dumps(record | {"sg_event_id": "linked-inside"}) + "\n")
+    (folder / "events-0006.jsonl").symlink_to(inside)
+    warehouse = WarehouseResource(path=str(tmp_path / "warehouse.duckdb"))
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(
+            build_raw_assets([get_contract("email", "events")]),
+            instance=instance,
+            partition_key="2026-03-09",
+            resources={"landing": landing, "warehouse": warehouse},
+        )
+        assert result.success
+        [materialization] = result.asset_materializations_for_node("raw__email__events")
+    metadata = materialization.metadata
+    assert metadata["loaded"].value == 2
+    assert metadata["quarantined"].value == 0
+    assert metadata["refused_files"].value == "\n".join(
+        [
+            "- `email/2026-03-09/events-0002.jsonl`: a link to a file outside the landing folder",
+            "- `email/2026-03-09/events-0003.jsonl`: a link to a file outside the landing folder",
+            "- `email/2026-03-09/events-0004.jsonl`: a directory, not a file",
+            "- `email/2026-03-09/events-0005.jsonl`: a broken link",
+        ]
+    )
+    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+    loaded = connection.execute(
+        "select payload ->> '$.sg_event_id', _source_file from raw.email__events order by 1"
+    ).fetchall()
+    quarantined = connection.execute("select count(*) from quarantine.email__events").fetchall()
+    connection.close()
+    assert loaded == [
+        (record["sg_event_id"], "email/2026-03-09/events-0001.jsonl"),
+        ("linked-inside", "email/2026-03-09/events-0006.jsonl"),
+    ]
+    assert quarantined == [(0,)]
+
+
 def test_sensor_requests_new_days_then_only_changed_ones(tmp_path, monkeypatch):
     monkeypatch.setenv("CONNECT360_PARTITIONS_START", "2026-01-01")
     contracts = load_contracts()

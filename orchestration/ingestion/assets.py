@@ -21,7 +21,12 @@ from orchestration.ingestion.loader import (
     loaded_signature,
     raw_table,
 )
-from orchestration.ingestion.reader import files_for, is_day_folder, unclaimed_files
+from orchestration.ingestion.reader import (
+    files_for,
+    is_day_folder,
+    refused_files,
+    unclaimed_files,
+)
 from orchestration.resources import LandingResource, WarehouseResource
 from orchestration.settings import WAREHOUSE_POOL, Settings
 
@@ -206,13 +211,28 @@ def build_raw_asset(
                 f"{len(unclaimed)} file(s) in {contract.channel} landing folders match no "
                 f"contract and were not loaded, e.g. {unclaimed[0]}"
             )
-            metadata["unclaimed_files"] = dg.MetadataValue.md(
-                "\n".join(f"- `{name}`" for name in unclaimed[:20])
-                + (f"\n- … and {len(unclaimed) - 20} more" if len(unclaimed) > 20 else "")
+            metadata["unclaimed_files"] = _listing([f"`{name}`" for name in unclaimed])
+        refused = [
+            f"`{path.relative_to(landing.root).as_posix()}`: {reason}"
+            for day in days
+            for path, reason in refused_files(
+                day_dir(landing.root, contract, day), [(contract.entity, contract.format)]
             )
+        ]
+        if refused:
+            context.log.warning(
+                f"{len(refused)} {contract.stream} landing entries were not read, e.g. {refused[0]}"
+            )
+            metadata["refused_files"] = _listing(refused)
         return dg.MaterializeResult(metadata=metadata)
 
     return _raw_load
+
+
+def _listing(items: list[str], shown: int = 20) -> dg.MetadataValue:
+    """A Markdown list of the first `shown` items, and how many more there are."""
+    more = f"\n- … and {len(items) - shown} more" if len(items) > shown else ""
+    return dg.MetadataValue.md("\n".join(f"- {item}" for item in items[:shown]) + more)
 
 
 def _accumulate(total: LoadResult, result: LoadResult) -> None:

@@ -63,15 +63,45 @@ def files_for(day_dir: Path, entity: str, file_format: str) -> list[Path]:
     """The files in one landing day folder that belong to ``entity``, in a stable order.
 
     A file belongs to the entity when its name is ``<entity>`` or ``<entity>-<anything>`` followed
-    by one of the format's endings, optionally gzipped.
+    by one of the format's endings, optionally gzipped. Entries named so that cannot be read
+    safely (see ``refusal``) are left out; ``refused_files`` reports them.
     """
     if not day_dir.is_dir():
         return []
     return sorted(
         path
         for path in day_dir.iterdir()
-        if path.is_file() and claims(path.name, entity, file_format)
+        if claims(path.name, entity, file_format) and refusal(path, day_dir) is None
     )
+
+
+def refusal(path: Path, day_dir: Path) -> str | None:
+    """Why an entry of a landing day folder is not read, or None when it is a regular file in
+    the landing folder. A day folder is ``<landing>/<channel>/<YYYY-MM-DD>``; a symbolic link is
+    followed only when what it names is inside ``<landing>`` too, so a link can never make the
+    loader read (and quarantine, text and all) a file from elsewhere on the machine."""
+    if path.is_symlink() and not path.exists():
+        return "a broken link"
+    if path.is_dir():
+        return "a directory, not a file"
+    if not path.is_file():
+        return "not a regular file"
+    if not path.resolve().is_relative_to(day_dir.parent.parent.resolve()):
+        return "a link to a file outside the landing folder"
+    return None
+
+
+def refused_files(day_dir: Path, entities: Sequence[tuple[str, str]]) -> list[tuple[Path, str]]:
+    """Entries of a landing day folder named like one of the channel's exports that are not
+    read, with the reason: they are reported, never passed over in silence."""
+    if not day_dir.is_dir():
+        return []
+    refused = (
+        (path, refusal(path, day_dir))
+        for path in sorted(day_dir.iterdir())
+        if any(claims(path.name, entity, file_format) for entity, file_format in entities)
+    )
+    return [(path, reason) for path, reason in refused if reason is not None]
 
 
 def unclaimed_files(day_dir: Path, entities: Sequence[tuple[str, str]]) -> list[Path]:
