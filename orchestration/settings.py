@@ -17,9 +17,26 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 WAREHOUSE_POOL = "duckdb_warehouse"
 
 
+#: File names (without the extension) DuckDB cannot give its own name to: it names the database
+#: of `main.duckdb` "main_db", while dbt looks for "main".
+RESERVED_WAREHOUSE_NAMES = frozenset({"main", "temp", "system"})
+
+
 def _path(variable: str, default: str) -> Path:
     value = Path(os.environ.get(variable) or default).expanduser()
     return value if value.is_absolute() else REPO_ROOT / value
+
+
+def _warehouse_path() -> Path:
+    """CONNECT360_WAREHOUSE, refused at once when dbt could not find its tables in it."""
+    path = _path("CONNECT360_WAREHOUSE", "data/warehouse/connect360.duckdb")
+    if path.stem.lower() in RESERVED_WAREHOUSE_NAMES:
+        raise ValueError(
+            f"CONNECT360_WAREHOUSE names a file called {path.name!r}: DuckDB renames a database "
+            f"called {path.stem!r} (it is one of its own names), and dbt would not find its "
+            "tables. Choose another file name, e.g. connect360.duckdb."
+        )
+    return path
 
 
 @dataclass(frozen=True)
@@ -38,7 +55,7 @@ class Settings:
         return cls(
             landing_dir=_path("CONNECT360_LANDING_DIR", "data/landing"),
             truth_dir=_path("CONNECT360_TRUTH_DIR", "data/truth"),
-            warehouse_path=_path("CONNECT360_WAREHOUSE", "data/warehouse/connect360.duckdb"),
+            warehouse_path=_warehouse_path(),
             state_dir=_path("CONNECT360_STATE_DIR", "data/state"),
             partitions_start=date.fromisoformat(
                 os.environ.get("CONNECT360_PARTITIONS_START") or "2025-01-01"

@@ -28,7 +28,7 @@ from orchestration.ingestion.assets import (
 from orchestration.ingestion.contracts import get_contract, load_contracts
 from orchestration.quality.checks import QUALITY_CHECKS, great_expectations_checks
 from orchestration.resources import LandingResource, WarehouseResource
-from orchestration.settings import REPO_ROOT, WAREHOUSE_POOL
+from orchestration.settings import REPO_ROOT, WAREHOUSE_POOL, Settings
 from orchestration.transform import assets
 from orchestration.transform.assets import (
     connect360_activation_assets,
@@ -44,6 +44,19 @@ def test_definitions_load_with_every_raw_asset():
     assert keys >= RAW_KEYS
     assert len(RAW_KEYS) == 19
     assert {"raw/web__events", "raw/orders__orders", "raw/consent__erasure_requests"} <= keys
+
+
+@pytest.mark.parametrize("name", ["main.duckdb", "TEMP.duckdb", "system.db"])
+def test_a_warehouse_file_dbt_could_not_read_is_refused_at_start(tmp_path, monkeypatch, name):
+    monkeypatch.setenv("CONNECT360_WAREHOUSE", str(tmp_path / name))
+    with pytest.raises(ValueError, match="Choose another file name"):
+        Settings.from_env()
+
+
+def test_any_other_warehouse_file_name_is_taken(tmp_path, monkeypatch):
+    for name in ("my warehouse-2026.duckdb", "2026.duckdb", "mainly.duckdb"):
+        monkeypatch.setenv("CONNECT360_WAREHOUSE", str(tmp_path / name))
+        assert Settings.from_env().warehouse_path == tmp_path / name
 
 
 def test_asset_keys_are_kept():
