@@ -1,11 +1,14 @@
 """Identity resolution on hand-made records: the guards against over-merging, late identifies,
 stable ids and merge history, through dbt on a DuckDB warehouse of its own."""
 
+import time
 from collections.abc import Iterator
 
 import duckdb
 import pytest
 from handmade import Warehouse, segment
+
+from orchestration.transform.assets import dbt_resource
 
 IDENTITY_MODELS = "+identity +marts"
 
@@ -305,6 +308,27 @@ def test_a_rejected_match_is_undone(graph: Warehouse, tmp_path) -> None:
         copy.build("identity", variables=rejected)
     assert copy.customer_of("crm__contacts:d1|1") != copy.customer_of("crm__contacts:d2|1")
     assert copy.query("select count(*) from identity.identity_match_merges") == [(0,)]
+
+
+def test_a_full_refresh_keeps_when_each_erasure_was_honoured(graph: Warehouse, tmp_path) -> None:
+    copy = Warehouse.__new__(Warehouse)
+    copy.path, copy.lines = tmp_path / "copy.duckdb", graph.lines
+    copy.path.write_bytes(graph.path.read_bytes())
+    audit = (
+        "select request_id, erased_customer_id, erased_at, identifiers_erased "
+        "from identity.identity_erasure_register order by request_id"
+    )
+    suppressed = "select * from identity.identity_erasure_suppressions order by node_id"
+    before, suppressed_before = copy.query(audit), copy.query(suppressed)
+    assert before[0][2] is not None  # e1 was erased
+    time.sleep(1.1)  # a re-stamp would show as a later second
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CONNECT360_WAREHOUSE", str(copy.path))
+        dbt_resource().cli(
+            ["run", "--select", "identity", "--full-refresh"], raise_on_error=True
+        ).wait()
+    assert copy.query(audit) == before
+    assert copy.query(suppressed) == suppressed_before
 
 
 def test_a_match_never_merges_two_login_accounts(graph: Warehouse) -> None:

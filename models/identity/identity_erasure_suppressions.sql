@@ -1,9 +1,11 @@
-{{ config(materialized='incremental', incremental_strategy='append') }}
+{{ config(materialized='incremental', incremental_strategy='append', full_refresh=false) }}
 {#-
     The identifiers of every erased customer, kept for good: a verified erasure request removes
     the customer its subject resolves to, with all the customer's identifiers, from every model
     downstream of identity resolution. Records that arrive later with one of these identifiers
     are suppressed too. Appended once per identifier; pseudonymous node ids only.
+    It is the audit trail of when each erasure was honoured (`erased_at`), so `--full-refresh`
+    leaves it as it is (full_refresh=false): to rebuild it on purpose, drop the table first.
 -#}
 with requests as (
     select
