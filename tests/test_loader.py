@@ -183,14 +183,46 @@ def test_the_same_file_twice_keeps_one_copy_and_quarantines_the_other(warehouse,
     ]
 
 
-def test_a_corrupt_gzip_file_is_quarantined_whole_and_the_rest_loads(warehouse, landing):
+def test_a_truncated_gzip_file_keeps_every_record_before_the_cut(warehouse, landing):
     contract = get_contract("email", "events")
     _write_jsonl(landing, contract, [_email_event("evt-ok")])
     folder = landing / contract.channel / DAY.isoformat()
-    (folder / "events-0002.jsonl.gz").write_bytes(gzip.compress(b'{"a": 1}\n')[:-12])
+    lines = [_email_event(f"evt-{number:03d}") for number in range(500)]
+    whole = gzip.compress(("\n".join(lines) + "\n").encode(), mtime=0)
+    (folder / "events-0002.jsonl.gz").write_bytes(whole[: len(whole) * 2 // 3])
+    result = _load(warehouse, contract, landing)
+    quarantined = warehouse.execute(
+        f"select _source_line, reason, raw_text from quarantine.{contract.stream}"
+    ).fetchall()
+    # Every whole line before the cut loads; the line the cut went through is quarantined with
+    # what is left of its text, and nothing is quarantined without a line of its own.
+    [(line, reason, text)] = quarantined
+    assert reason == "truncated gzip file: the line is cut short"
+    assert result.loaded == line  # evt-ok and the line - 1 whole lines of the gzip
+    assert 200 < line < 500
+    assert text and lines[line - 1].startswith(text)
+
+
+def test_a_gzip_file_with_nothing_readable_is_one_quarantine_row(warehouse, landing):
+    contract = get_contract("email", "events")
+    _write_jsonl(landing, contract, [_email_event("evt-ok")])
+    folder = landing / contract.channel / DAY.isoformat()
+    (folder / "events-0002.jsonl.gz").write_bytes(b"\x1f\x8b\x08 not gzip data at all")
     result = _load(warehouse, contract, landing)
     assert (result.loaded, result.quarantined) == (1, 1)
-    assert _quarantine(warehouse, contract) == {0: "unreadable file: EOFError"}
+    [reason] = _quarantine(warehouse, contract).values()
+    assert reason.startswith("unreadable gzip data")
+
+
+def test_carriage_return_line_endings_split_records(warehouse, landing):
+    contract = get_contract("email", "events")
+    folder = landing / contract.channel / DAY.isoformat()
+    folder.mkdir(parents=True)
+    records = [_email_event(f"evt-cr{number}") for number in range(3)]
+    (folder / "events.jsonl").write_bytes("\r".join(records).encode() + b"\r")
+    result = _load(warehouse, contract, landing)
+    assert (result.loaded, result.quarantined) == (3, 0)
+    assert _loaded_keys(warehouse, contract) == ["evt-cr0", "evt-cr1", "evt-cr2"]
 
 
 def test_gzipped_files_load(warehouse, landing):
@@ -326,6 +358,26 @@ def test_csv_rows_with_wrong_cells_or_bad_bytes_are_quarantined(warehouse, landi
     assert reasons[3] == f"CSV row has 3 cells, the header has {len(row)}"
     assert reasons[4] == "invalid UTF-8"
     assert reasons[5].startswith("malformed CSV row")
+
+
+def test_an_unterminated_quote_costs_its_own_row_only(warehouse, landing):
+    contract = get_contract("crm", "contacts")
+    row = _example(contract)
+    path = _write_csv(landing, contract, [row | {"crm_id": "C-1"}], list(row))
+    good = ",".join(str(value) for value in (row | {"crm_id": "C-9"}).values())
+    with path.open("a") as handle:
+        handle.write('"C-2,an unterminated quote\n')
+        handle.write(good + "\n")
+        handle.write(good.replace("C-9", "C-10") + "\n")
+    result = _load(warehouse, contract, landing)
+    quarantined = warehouse.execute(
+        f"select _source_line, reason, raw_text from quarantine.{contract.stream}"
+    ).fetchall()
+    # The rows after the broken one still load; the broken one is kept with its text.
+    assert result.loaded == 3
+    [(line, reason, text)] = quarantined
+    assert (line, text) == (3, '"C-2,an unterminated quote')
+    assert reason.startswith("malformed CSV row")
 
 
 def test_wrong_types_in_csv_formatted_fields(warehouse, landing):

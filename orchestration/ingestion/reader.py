@@ -8,9 +8,9 @@ was rejected. JSON parsing and typing happen later, in bulk, in DuckDB (see ``va
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import re
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,41 +129,86 @@ def claims(file_name: str, entity: str, file_format: str) -> bool:
     return False
 
 
-def _read_bytes(path: Path) -> bytes:
-    if path.name.endswith(".gz"):
-        with gzip.open(path, "rb") as handle:
-            return handle.read()
-    return path.read_bytes()
+#: A line break: LF, CRLF, or a lone CR (old Mac exports). JSON text never holds a raw CR.
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+#: A line with its break, the lines Python's CSV reader counts (LF, CRLF or CR ends one).
+_PHYSICAL_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def _read_bytes(path: Path) -> tuple[bytes, str | None]:
+    """The file's bytes, and why they end early: a gzip file cut short or damaged keeps what
+    decompressed before the damage (the caller quarantines the line the damage cut)."""
+    if not path.name.endswith(".gz"):
+        return path.read_bytes(), None
+    chunks: list[bytes] = []
+    decompressor = zlib.decompressobj(wbits=31)
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            while block:
+                try:
+                    chunks.append(decompressor.decompress(block))
+                except zlib.error as error:
+                    return b"".join(chunks), f"unreadable gzip data ({error})"
+                # Several gzip members one after another are one file (as gzip reads them).
+                block = decompressor.unused_data if decompressor.eof else b""
+                if decompressor.eof and block:
+                    decompressor = zlib.decompressobj(wbits=31)
+    if not decompressor.eof:
+        return b"".join(chunks), "truncated gzip file"
+    return b"".join(chunks), None
 
 
 def _decode_lines(data: bytes) -> Iterator[tuple[int, str, str | None]]:
     """``(line_number, text, reason)`` for each non-blank line; invalid UTF-8 gets a reason."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    try:
-        lines = data.decode("utf-8").split("\n")
-    except UnicodeDecodeError:
-        for number, raw in enumerate(data.split(b"\n"), start=1):
-            if not raw.strip():
-                continue
-            try:
-                yield number, raw.decode("utf-8").rstrip("\r"), None
-            except UnicodeDecodeError:
-                yield number, raw.decode("utf-8", "replace").rstrip("\r"), "invalid UTF-8"
+    for number, raw in enumerate(_LINE_BREAK.split(data), start=1):
+        if not raw.strip():
+            continue
+        try:
+            yield number, raw.decode("utf-8"), None
+        except UnicodeDecodeError:
+            yield number, raw.decode("utf-8", "replace"), "invalid UTF-8"
+
+
+def _cut_tail(data: bytes, damage: str | None) -> tuple[bytes, bytes]:
+    """``data`` up to its last line break, and the rest: when the file ends early, its last
+    line is cut short and must not pass for a whole record."""
+    if damage is None:
+        return data, b""
+    end = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
+    return data[:end], data[end:]
+
+
+def _add_damage(
+    batch: ReadBatch, relative_name: str, line: int, tail: bytes, damage: str | None
+) -> None:
+    """The quarantine row that says where a damaged file stopped: the cut line with its text,
+    or an empty row when nothing at all could be read."""
+    if damage is None:
         return
-    for number, line in enumerate(lines, start=1):
-        if line.strip():
-            yield number, line.rstrip("\r"), None
+    if tail.strip():
+        text = tail.decode("utf-8", "replace")
+        batch.add(relative_name, line, text, f"{damage}: the line is cut short")
+    elif line == 1:
+        batch.add(relative_name, 0, "", f"{damage}: nothing could be read")
+    else:
+        batch.add(relative_name, line, "", f"{damage}: the file ends here")
 
 
 def read_jsonl(path: Path, relative_name: str, batch: ReadBatch) -> None:
     try:
-        data = _read_bytes(path)
-    except (OSError, EOFError) as error:
+        data, damage = _read_bytes(path)
+    except OSError as error:
         batch.add(relative_name, 0, "", f"unreadable file: {type(error).__name__}")
         return
-    for number, text, reason in _decode_lines(data):
+    whole, tail = _cut_tail(data, damage)
+    last = 0
+    for number, text, reason in _decode_lines(whole):
         batch.add(relative_name, number, text, reason)
+        last = number
+    lines = len(_LINE_BREAK.findall(whole))
+    _add_damage(batch, relative_name, max(lines, last) + 1, tail, damage)
 
 
 def read_csv(path: Path, relative_name: str, batch: ReadBatch) -> None:
@@ -171,16 +216,22 @@ def read_csv(path: Path, relative_name: str, batch: ReadBatch) -> None:
 
     Line numbers are physical: the header is line 1 and a row is numbered by the line it starts
     on. Rows with more or fewer cells than the header are rejected, never shifted into the wrong
-    columns; a column added to or removed from the export is fine (the contract decides).
+    columns; a column added to or removed from the export is fine (the contract decides). A row
+    the CSV rules cannot read (an unterminated quote) is quarantined with the text of its first
+    line, and reading starts again on the line after it, so it never swallows the rows below.
     """
     try:
-        data = _read_bytes(path)
-    except (OSError, EOFError) as error:
+        data, damage = _read_bytes(path)
+    except OSError as error:
         batch.add(relative_name, 0, "", f"unreadable file: {type(error).__name__}")
         return
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    text = data.decode("utf-8", "surrogateescape")
+    whole, tail = _cut_tail(data, damage)
+    text = whole.decode("utf-8", "surrogateescape")
+    # Physical lines with their endings, to restart after a row the reader cannot read.
+    physical = _PHYSICAL_LINE.findall(text)
+    _add_damage(batch, relative_name, len(physical) + 1, tail, damage)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
@@ -197,6 +248,7 @@ def read_csv(path: Path, relative_name: str, batch: ReadBatch) -> None:
             if line.strip():
                 batch.add(relative_name, number, _visible(line), "unusable CSV header")
         return
+    offset = 0  # physical lines before the text the current reader reads
     next_line = reader.line_num + 1
     while True:
         start = next_line
@@ -205,10 +257,13 @@ def read_csv(path: Path, relative_name: str, batch: ReadBatch) -> None:
         except StopIteration:
             break
         except csv.Error as error:
-            next_line = reader.line_num + 1
-            batch.add(relative_name, start, "", f"malformed CSV row: {error}")
+            line = physical[start - 1].rstrip("\r\n") if start <= len(physical) else ""
+            batch.add(relative_name, start, _visible(line), f"malformed CSV row: {error}")
+            offset = start
+            reader = csv.reader(io.StringIO("".join(physical[offset:]), newline=""), strict=True)
+            next_line = offset + 1
             continue
-        next_line = reader.line_num + 1
+        next_line = offset + reader.line_num + 1
         if not any(cell.strip() for cell in row):
             continue
         batch.add(relative_name, start, *_csv_record(columns, row))
