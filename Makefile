@@ -29,7 +29,7 @@ dev: install  ## The Dagster UI and daemon (schedules, sensors) on http://127.0.
 lint:  ## ruff and sqlfluff, as the test command runs them
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) sqlfluff lint models macros
+	$(RUN) sqlfluff lint models macros --processes 2
 
 format:
 	$(RUN) ruff format .
