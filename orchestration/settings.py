@@ -30,10 +30,12 @@ def _path(variable: str, default: str) -> Path:
 def _warehouse_path() -> Path:
     """CONNECT360_WAREHOUSE, refused at once when dbt could not find its tables in it."""
     path = _path("CONNECT360_WAREHOUSE", "data/warehouse/connect360.duckdb")
-    if path.stem.lower() in RESERVED_WAREHOUSE_NAMES:
+    # DuckDB names a database file's database after the file name up to its first dot.
+    name = path.name.lstrip(".").split(".")[0]
+    if name.lower() in RESERVED_WAREHOUSE_NAMES:
         raise ValueError(
             f"CONNECT360_WAREHOUSE names a file called {path.name!r}: DuckDB renames a database "
-            f"called {path.stem!r} (it is one of its own names), and dbt would not find its "
+            f"called {name!r} (it is one of its own names), and dbt would not find its "
             "tables. Choose another file name, e.g. connect360.duckdb."
         )
     return path

@@ -46,7 +46,7 @@ def test_definitions_load_with_every_raw_asset():
     assert {"raw/web__events", "raw/orders__orders", "raw/consent__erasure_requests"} <= keys
 
 
-@pytest.mark.parametrize("name", ["main.duckdb", "TEMP.duckdb", "system.db"])
+@pytest.mark.parametrize("name", ["main.duckdb", "TEMP.duckdb", "system.db", "main.backup.duckdb"])
 def test_a_warehouse_file_dbt_could_not_read_is_refused_at_start(tmp_path, monkeypatch, name):
     monkeypatch.setenv("CONNECT360_WAREHOUSE", str(tmp_path / name))
     with pytest.raises(ValueError, match="Choose another file name"):

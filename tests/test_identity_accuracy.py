@@ -396,17 +396,24 @@ def test_attribute_ceiling_counts_pairs_no_matcher_can_tell_apart_by_hand(tmp_pa
             "(?, ?, ?, ?, ?, ?, 'springfield', ?, null, null)",
             [record, first, last, born, street, postal, email],
         )
+    # Pat twice, once with no match attribute at all (a contact with an id only): nothing to
+    # tell that pair apart by.
+    connection.execute(
+        "insert into restricted.restricted_match_attributes (record_id, first_name, last_name) "
+        "values ('p5a', 'pat', 'quint')"
+    )
     contacts = [contact[:4] for contact in CEILING_CONTACTS]
+    contacts += [("p5a", None, "P5", "c6"), ("p5b", None, "P5", "c7")]
     ceilings = attribute_ceilings(connection, contacts)
     connection.close()
-    # De-duplication: Anne's pair (Amy's contact agrees as well) and John's (found).
+    # De-duplication: Anne's pair (Amy's contact agrees as well), John's (found), Pat's.
     assert ceilings["crm deduplication"] == Ceiling(
-        2, indistinguishable_pairs=1, distinguishable_found=1
+        3, indistinguishable_pairs=2, distinguishable_found=1
     )
     assert ceilings["crm deduplication"].figures() == {
-        "indistinguishable_pairs": 1,
-        "recall_ceiling": 0.5,
-        "f1_ceiling": round(2 * 1 / 3, 6),
+        "indistinguishable_pairs": 2,
+        "recall_ceiling": round(1 / 3, 6),
+        "f1_ceiling": round(2 * 1 / 4, 6),
         "distinguishable_recall": 1.0,
     }
     # Linkage: John's two pairs found, Mary's missed; none is indistinguishable.

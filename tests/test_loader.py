@@ -214,6 +214,31 @@ def test_a_gzip_file_with_nothing_readable_is_one_quarantine_row(warehouse, land
     assert reason.startswith("unreadable gzip data")
 
 
+def test_gzip_members_and_zero_padding_read_like_gzip_does(warehouse, landing):
+    contract = get_contract("email", "events")
+    folder = landing / contract.channel / DAY.isoformat()
+    folder.mkdir(parents=True)
+    first, second = (_email_event(f"evt-m{number}") + "\n" for number in range(2))
+    members = gzip.compress(first.encode()) + gzip.compress(second.encode())
+    (folder / "events-0001.jsonl.gz").write_bytes(members + b"\0" * 512)
+    result = _load(warehouse, contract, landing)
+    assert (result.loaded, result.quarantined) == (2, 0)
+
+
+def test_a_csv_with_an_unusable_header_keeps_every_row_with_its_line(warehouse, landing):
+    contract = get_contract("crm", "contacts")
+    folder = landing / contract.channel / DAY.isoformat()
+    folder.mkdir(parents=True)
+    # Old Mac line endings and a column named twice: no row can be read, each is kept.
+    (folder / "contacts.csv").write_bytes(b"crm_id,crm_id,email\rC-1,a,b\rC-2,c,d\r")
+    result = _load(warehouse, contract, landing)
+    assert (result.loaded, result.quarantined) == (0, 2)
+    rows = warehouse.execute(
+        f"select _source_line, raw_text, reason from quarantine.{contract.stream} order by 1"
+    ).fetchall()
+    assert rows == [(2, "C-1,a,b", "unusable CSV header"), (3, "C-2,c,d", "unusable CSV header")]
+
+
 def test_carriage_return_line_endings_split_records(warehouse, landing):
     contract = get_contract("email", "events")
     folder = landing / contract.channel / DAY.isoformat()
@@ -373,11 +398,16 @@ def test_an_unterminated_quote_costs_its_own_row_only(warehouse, landing):
     quarantined = warehouse.execute(
         f"select _source_line, reason, raw_text from quarantine.{contract.stream}"
     ).fetchall()
-    # The rows after the broken one still load; the broken one is kept with its text.
+    # The rows after the broken one still load, with their own lines; the broken one is kept
+    # with its text.
     assert result.loaded == 3
     [(line, reason, text)] = quarantined
     assert (line, text) == (3, '"C-2,an unterminated quote')
     assert reason.startswith("malformed CSV row")
+    lines = warehouse.execute(
+        f"select payload ->> '$.crm_id', _source_line from raw.{contract.stream} order by 2"
+    ).fetchall()
+    assert lines == [("C-1", 2), ("C-9", 4), ("C-10", 5)]
 
 
 def test_wrong_types_in_csv_formatted_fields(warehouse, landing):

@@ -2,6 +2,7 @@
 Splink asset, checked against the simulator's ground truth; plus hand-made pairs."""
 
 import json
+import random
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from simulated import simulate_and_load
 
 from orchestration.identity.matching import (
+    _ONE_KEYSTROKE_APART,
     COMPARISONS,
     EDGE_CONDITION,
     PAIR_SCHEMA,
@@ -399,6 +401,51 @@ def _pair(
         "match_probability": 0.999, "match_weight": 10.0, **gammas,
         "shares_email": shares_email, "shares_phone": False, "match_key": "0",
     }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "apart"),
+    [
+        ("ab@cd.ef", "ab@dc.ef", True),  # the two middle characters swapped
+        ("ann.lee4033602@x.net", "ann.lee4033062@x.net", True),  # two digits swapped
+        ("anne@x.com", "annne@x.com", True),
+        ("anne@x.com", "ane@x.com", True),
+        ("jsmith1@x.com", "jsmith2@x.com", False),  # numbered mailboxes of a family
+        ("anne@x.com", "bob@x.com", False),
+        ("anne@x.com", "anne@y.org", False),
+    ],
+)
+def test_the_email_typo_level_is_one_keystroke(left, right, apart):
+    sql = _ONE_KEYSTROKE_APART.format(l="l", r="r")
+    with duckdb.connect() as connection:
+        query = f"select {sql} from (select ? as l, ? as r)"
+        [(found,)] = connection.execute(query, [left, right]).fetchall()
+    assert found is apart
+
+
+def test_the_halves_checked_first_never_lose_a_one_keystroke_pair():
+    # Every single edit of many strings (no digits: that rule is apart), against the distance.
+    rng = random.Random(3)
+    pairs = []
+    for _ in range(400):
+        word = "".join(rng.choice("abcde@.") for _ in range(rng.randrange(1, 12)))
+        at = rng.randrange(len(word))
+        edits = [
+            word[:at] + rng.choice("xyz") + word[at + 1 :],
+            word[:at] + rng.choice("xyz") + word[at:],
+            word[:at] + word[at + 1 :],
+            word[:at] + word[at + 1 : at + 2] + word[at : at + 1] + word[at + 2 :],
+        ]
+        pairs += [(word, edited) for edited in edits if edited]
+    sql = _ONE_KEYSTROKE_APART.format(l="l", r="r")
+    with duckdb.connect() as connection:
+        connection.execute("create table pairs (l varchar, r varchar)")
+        connection.executemany("insert into pairs values (?, ?)", pairs)
+        [(lost,)] = connection.execute(
+            f"select count(*) from pairs where damerau_levenshtein(l, r) <= 1 and not ({sql})"
+        ).fetchall()
+    assert len(pairs) > 1000
+    assert lost == 0
 
 
 def _gamma(comparison: str, label: str) -> int:

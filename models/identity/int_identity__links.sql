@@ -4,8 +4,8 @@
     priority of that end, and the graph adds links tier by tier, strongest first.
 
     With the var `identity_probabilistic_matching` (default true), the matches of the
-    probabilistic step join as links between the two records' hubs, after every identifier; a
-    matched record without any identifier takes part as a node of type `record`. A match of two
+    probabilistic step join as links between the two records' hubs; a matched record without
+    any identifier takes part as a node of type `record`. A match of two
     records whose hubs are both one-per-person ids (two CRM contacts, a CRM contact and a shop
     customer) is the strong evidence that may merge two ids of one type: it comes right after
     the one-per-person ids, before any email or phone, at the tier

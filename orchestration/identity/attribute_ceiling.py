@@ -25,8 +25,13 @@ some contact of another person in x's system agrees so with y). The share of tru
 are not is the ceiling of a matcher that compares fields; the project's recall over those pairs
 is reported beside it, the way the identity measure reports linkable recall beside recall.
 
-The search for d is exact, not sampled: d must agree with x exactly on every field on which y
-does, so it is looked for among the contacts agreeing with x on the most selective such field.
+A pair that agrees on no field at all (nothing equal or alike; a contact without any match
+attribute) is indistinguishable as it stands: no matcher comparing fields has anything to go
+on. For the others, d must agree with x exactly on every field on which y does, so it is
+looked for among the contacts agreeing with x on the most selective such field (the phone by
+the first number; a pair agreeing exactly on nothing, among x's city). The search is not
+sampled, and where it is narrower than the definition it errs towards "distinguishable": the
+ceiling is never lower than the definition's.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ import re
 from dataclasses import dataclass
 
 import duckdb
+import pyarrow as pa
 
 from orchestration.settings import REPO_ROOT
 
@@ -96,7 +102,8 @@ def _levels(x: str, y: str) -> str:
     },
         address := {
         level(
-            f"{x}.address_line = {y}.address_line and {x}.postal_code = {y}.postal_code",
+            f"{x}.address_line = {y}.address_line "
+            f"and coalesce({x}.postal_code = {y}.postal_code, true)",
             f"{x}.postal_code = {y}.postal_code",
             f"{x}.address_line is null or {y}.address_line is null",
         )
@@ -158,11 +165,16 @@ def attribute_ceilings(
     ).fetchall()
     if not present:
         return None
-    connection.execute(
-        "create or replace temp table ceiling_contacts "
-        "(record_id varchar, system varchar, person_id varchar, cluster varchar)"
+    columns = ("record_id", "system", "person_id", "cluster")
+    values = list(zip(*contacts, strict=True)) if contacts else [()] * len(columns)
+    table = pa.table(
+        {name: pa.array(column, pa.string()) for name, column in zip(columns, values, strict=True)}
     )
-    connection.executemany("insert into ceiling_contacts values (?, ?, ?, ?)", contacts)
+    connection.register("ceiling_contacts_arrow", table)
+    connection.execute(
+        "create or replace temp table ceiling_contacts as select * from ceiling_contacts_arrow"
+    )
+    connection.unregister("ceiling_contacts_arrow")
     connection.execute(
         f"""
         create or replace temp table ceiling_attributes as
@@ -195,7 +207,7 @@ def attribute_ceilings(
                 )
             ) as given_names
         from ceiling_contacts as contacts
-        inner join restricted.restricted_match_attributes as attributes
+        left join restricted.restricted_match_attributes as attributes
             on contacts.record_id = attributes.record_id
         """
     )
@@ -228,7 +240,13 @@ def attribute_ceilings(
     )
     rows = connection.execute(
         f"""
-        with dominated as ({dominated})
+        with dominated as (
+            {dominated}
+            union
+            -- Nothing equal or alike: nothing to tell the pair apart by.
+            select a_id, b_id from ceiling_pairs
+            where greatest({", ".join(f"levels.{field}" for field in FIELDS)}) < {ALIKE}
+        )
         select
             ceiling_pairs.within_system,
             count(*),

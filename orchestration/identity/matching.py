@@ -230,15 +230,22 @@ def _name_comparison(column: str, other: str, description: str, given_name: bool
     )
 
 
-#: Two strings one edit (a substitution, an insertion or deletion, two neighbours swapped)
-#: apart. One edit leaves either the first or the last half of the shorter string in place, so
-#: comparing halves first spares the edit distance on almost every pair of different values.
+#: Two emails one slip of the keyboard apart (Damerau-Levenshtein 1: a substitution, an
+#: insertion or deletion, two neighbours swapped), but not two that differ by one digit put for
+#: another (jsmith1, jsmith2: numbered mailboxes of a family). One edit leaves either the first
+#: or the last (n - 1) / 2 characters of the shorter string in place, so comparing those first
+#: spares the edit distance on almost every pair of different values.
 _ONE_KEYSTROKE_APART = """(
-    left({l}, cast(floor(least(length({l}), length({r})) / 2) as integer))
-        = left({r}, cast(floor(least(length({l}), length({r})) / 2) as integer))
-    or right({l}, cast(floor(least(length({l}), length({r})) / 2) as integer))
-        = right({r}, cast(floor(least(length({l}), length({r})) / 2) as integer))
-) and damerau_levenshtein({l}, {r}) <= 1"""
+    left({l}, cast(floor((least(length({l}), length({r})) - 1) / 2) as integer))
+        = left({r}, cast(floor((least(length({l}), length({r})) - 1) / 2) as integer))
+    or right({l}, cast(floor((least(length({l}), length({r})) - 1) / 2) as integer))
+        = right({r}, cast(floor((least(length({l}), length({r})) - 1) / 2) as integer))
+)
+and damerau_levenshtein({l}, {r}) <= 1
+and not (
+    regexp_replace({l}, '[0-9]', '0', 'g') = regexp_replace({r}, '[0-9]', '0', 'g')
+    and list_sort(string_split({l}, '')) <> list_sort(string_split({r}, ''))
+)"""
 
 
 def comparisons() -> list[Any]:

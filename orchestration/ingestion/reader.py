@@ -8,7 +8,6 @@ was rejected. JSON parsing and typing happen later, in bulk, in DuckDB (see ``va
 from __future__ import annotations
 
 import csv
-import io
 import re
 import zlib
 from collections.abc import Iterator, Sequence
@@ -145,14 +144,16 @@ def _read_bytes(path: Path) -> tuple[bytes, str | None]:
     with path.open("rb") as handle:
         while block := handle.read(1 << 20):
             while block:
+                if decompressor.eof and not block.strip(b"\0"):
+                    break  # zero bytes after a member: padding, as gzip reads it
+                if decompressor.eof:
+                    # Several gzip members one after another are one file.
+                    decompressor = zlib.decompressobj(wbits=31)
                 try:
                     chunks.append(decompressor.decompress(block))
                 except zlib.error as error:
                     return b"".join(chunks), f"unreadable gzip data ({error})"
-                # Several gzip members one after another are one file (as gzip reads them).
                 block = decompressor.unused_data if decompressor.eof else b""
-                if decompressor.eof and block:
-                    decompressor = zlib.decompressobj(wbits=31)
     if not decompressor.eof:
         return b"".join(chunks), "truncated gzip file"
     return b"".join(chunks), None
@@ -232,21 +233,24 @@ def read_csv(path: Path, relative_name: str, batch: ReadBatch) -> None:
     # Physical lines with their endings, to restart after a row the reader cannot read.
     physical = _PHYSICAL_LINE.findall(text)
     _add_damage(batch, relative_name, len(physical) + 1, tail, damage)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(iter(physical), strict=True)
     try:
         header = next(reader)
     except StopIteration:
         return
     except csv.Error as error:
-        batch.add(
-            relative_name, 1, _visible(text.split("\n", 1)[0]), f"unreadable CSV header: {error}"
-        )
+        # The header cannot be read, so no row can: each is kept, with its line, as text.
+        for number, line in enumerate(physical, start=1):
+            if line.strip():
+                reason = f"unreadable CSV header: {error}"
+                batch.add(relative_name, number, _visible(line.rstrip("\r\n")), reason)
         return
     columns = [name.strip() for name in header]
     if _has_surrogates("".join(columns)) or len(set(columns)) != len(columns) or "" in columns:
-        for number, line in enumerate(text.split("\n")[1:], start=2):
+        for number, line in enumerate(physical[reader.line_num :], start=reader.line_num + 1):
             if line.strip():
-                batch.add(relative_name, number, _visible(line), "unusable CSV header")
+                reason = "unusable CSV header"
+                batch.add(relative_name, number, _visible(line.rstrip("\r\n")), reason)
         return
     offset = 0  # physical lines before the text the current reader reads
     next_line = reader.line_num + 1
@@ -260,7 +264,8 @@ def read_csv(path: Path, relative_name: str, batch: ReadBatch) -> None:
             line = physical[start - 1].rstrip("\r\n") if start <= len(physical) else ""
             batch.add(relative_name, start, _visible(line), f"malformed CSV row: {error}")
             offset = start
-            reader = csv.reader(io.StringIO("".join(physical[offset:]), newline=""), strict=True)
+            rest = (physical[index] for index in range(offset, len(physical)))
+            reader = csv.reader(rest, strict=True)
             next_line = offset + 1
             continue
         next_line = offset + reader.line_num + 1
