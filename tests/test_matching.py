@@ -24,6 +24,7 @@ from orchestration.identity.matching import (
     level_gammas,
     probabilistic_edges,
     run_matching,
+    write_review_page,
 )
 from orchestration.resources import WarehouseResource
 from orchestration.transform.assets import dbt_resource
@@ -446,6 +447,31 @@ def test_the_halves_checked_first_never_lose_a_one_keystroke_pair():
         ).fetchall()
     assert len(pairs) > 1000
     assert lost == 0
+
+
+def test_the_review_page_shows_a_level_no_sampled_pair_had(tmp_path):
+    # A level random sampling never met (an email typo on a small export) has no u.
+    settings = {"comparisons": [{"output_column_name": "email", "comparison_levels": [
+        {"label_for_charts": "Exact match on email", "m_probability": 0.9, "u_probability": 0.001},
+        {"label_for_charts": "Damerau-Levenshtein distance of email <= 1", "m_probability": 0.02},
+    ]}]}  # fmt: skip
+    with duckdb.connect() as connection:
+        connection.execute("create schema identity")
+        connection.execute(
+            "create table identity.match_model as select now() as trained_at, 0.99 as threshold, "
+            "1e-4 as probability_two_random_records_match, ? as settings_json, 10 as records, "
+            "5 as profiles, 3 as scored_pairs, 1 as edges",
+            [json.dumps(settings)],
+        )
+        connection.execute(
+            "create table identity.match_review_sample as select * from (select "
+            "'above' as side, 'a' as record_id_l, 'b' as record_id_r, 0.999 as match_probability, "
+            f"10.0 as match_weight, {', '.join(f'1 as gamma_{name}' for name in COMPARISONS)}) "
+            "where false"
+        )
+        page = write_review_page(connection, tmp_path / "match_model.html").read_text()
+    assert "Damerau-Levenshtein distance of email &lt;= 1" in page
+    assert "<td>0.02</td><td>—</td>" in page
 
 
 def _gamma(comparison: str, label: str) -> int:

@@ -949,6 +949,11 @@ def parameter_table(settings: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _number(value: float | None, spec: str) -> str:
+    """A parameter for the page; a level no sampled pair showed has no u: a dash."""
+    return "—" if value is None else format(value, spec)
+
+
 def write_review_page(connection: duckdb.DuckDBPyConnection, path: Path) -> Path:
     """The latest trained model as a page for a reviewer: every level's m, u and match weight
     as a bar, and the sampled pairs nearest the threshold with their agreement levels. Holds
@@ -976,7 +981,8 @@ def write_review_page(connection: duckdb.DuckDBPyConnection, path: Path) -> Path
             f"<tr><td>{html.escape(parameter['comparison'])}</td>"
             f"<td>{html.escape(parameter['level'])}"
             f"{' <em>(default m)</em>' if parameter['m_is_default'] else ''}</td>"
-            f"<td>{parameter['m_probability']:.4g}</td><td>{parameter['u_probability']:.3g}</td>"
+            f"<td>{_number(parameter['m_probability'], '.4g')}</td>"
+            f"<td>{_number(parameter['u_probability'], '.3g')}</td>"
             f"<td>{'' if weight is None else f'{weight:.2f}'}</td>"
             f'<td><div class="axis"><div class="bar" style="{side};width:{width}px;'
             f'background:{colour}"></div></div></td></tr>'
