@@ -16,6 +16,7 @@ from orchestration.ingestion.contracts import load_contracts
 from orchestration.journeys.sentiment import social_mention_sentiment
 from orchestration.quality.checks import QUALITY_CHECKS
 from orchestration.resources import default_resources
+from orchestration.runs import dead_run_sweeper
 from orchestration.settings import Settings
 from orchestration.transform.assets import (
     connect360_activation_assets,
@@ -40,6 +41,6 @@ defs = dg.Definitions(
     asset_checks=QUALITY_CHECKS,
     jobs=[raw_load_job],
     schedules=[daily_landing_schedule],
-    sensors=[build_landing_sensor(contracts, partitions)],
+    sensors=[build_landing_sensor(contracts, partitions), dead_run_sweeper],
     resources={**default_resources(settings), "dbt": dbt_resource()},
 )

@@ -35,6 +35,7 @@ from orchestration.quality.governance import SUMMARY_FILE
 from orchestration.quality.runner import quality_dir
 from orchestration.quality.suites import suite_named
 from orchestration.resources import connect_warehouse, default_resources
+from orchestration.runs import wait_for_pool
 from orchestration.settings import REPO_ROOT, Settings
 from orchestration.transform.assets import (
     connect360_activation_assets,
@@ -94,7 +95,9 @@ def _load(
     instance: dg.DagsterInstance, settings: Settings, days: list[str]
 ) -> list[dg.AssetCheckEvaluation]:
     """Load every landing day (the raw quality suite runs after the loads); returns the checks'
-    evaluations."""
+    evaluations. A run that died holding the warehouse pool is failed and its slot freed first,
+    and a live one is waited for, saying so."""
+    wait_for_pool(instance)
     job = defs.resolve_job_def("load_landing")
     result = job.execute_in_process(
         instance=instance,
@@ -110,6 +113,7 @@ def _load(
 def _transform(instance: dg.DagsterInstance, settings: Settings) -> list[dg.AssetCheckEvaluation]:
     """Build the dbt project and run the quality checks; the activation marts are built only
     if the blocking checks pass. Returns the checks' evaluations."""
+    wait_for_pool(instance)
     result = dg.materialize(
         # dbt runs in steps around the Python assets between its models: Splink (up to the
         # matching attributes, then the identity graph that takes the matches in) and the

@@ -10,6 +10,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from orchestration.ingestion.reader import DEFAULT_MAX_RECORD_BYTES
 from orchestration.settings import WAREHOUSE_POOL, Settings
 
 _LOCK_MESSAGES = ("Could not set lock", "Conflicting lock")
@@ -69,6 +70,8 @@ class LandingResource(dg.ConfigurableResource):
 
     path: str
     state_path: str
+    #: The largest record read (env CONNECT360_MAX_RECORD_BYTES); a larger one is quarantined.
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
 
     @property
     def root(self) -> Path:
@@ -86,6 +89,8 @@ def default_resources(settings: Settings | None = None) -> dict[str, dg.Configur
             path=str(settings.warehouse_path), memory_limit=settings.loader_memory_limit
         ),
         "landing": LandingResource(
-            path=str(settings.landing_dir), state_path=str(settings.state_dir)
+            path=str(settings.landing_dir),
+            state_path=str(settings.state_dir),
+            max_record_bytes=settings.max_record_bytes,
         ),
     }

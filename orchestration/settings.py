@@ -7,11 +7,25 @@ Dagster, dbt, the simulator and the benchmark all agree whatever directory they 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from pathlib import Path
 
+import yaml
+
+from orchestration.ingestion.reader import DEFAULT_MAX_RECORD_BYTES
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@cache
+def dbt_vars() -> Mapping[str, object]:
+    """The project's dbt vars (``dbt_project.yml``): the one place rule parameters live."""
+    project = yaml.safe_load((REPO_ROOT / "dbt_project.yml").read_text())
+    return project.get("vars") or {}
+
 
 #: The Dagster concurrency pool every warehouse writer runs in (limit 1: DuckDB has one writer).
 WAREHOUSE_POOL = "duckdb_warehouse"
@@ -41,6 +55,17 @@ def _warehouse_path() -> Path:
     return path
 
 
+def _positive_int(variable: str, default: int) -> int:
+    text = os.environ.get(variable) or str(default)
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{variable} must be a whole number above 0, not {text!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     landing_dir: Path
@@ -51,6 +76,8 @@ class Settings:
     #: DuckDB memory limit for the loader's connection (its buffer pool otherwise keeps freshly
     #: written blocks up to 80% of RAM); dbt has its own settings in profiles.yml.
     loader_memory_limit: str
+    #: The largest record the loader reads, in bytes; a larger one is quarantined with its size.
+    max_record_bytes: int
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -63,4 +90,5 @@ class Settings:
                 os.environ.get("CONNECT360_PARTITIONS_START") or "2025-01-01"
             ),
             loader_memory_limit=os.environ.get("CONNECT360_LOADER_MEMORY_LIMIT") or "2GB",
+            max_record_bytes=_positive_int("CONNECT360_MAX_RECORD_BYTES", DEFAULT_MAX_RECORD_BYTES),
         )

@@ -12,12 +12,14 @@ import dagster as dg
 import duckdb
 import pytest
 from handmade import Warehouse
+from time_texts import TIME_TEXTS, UNREADABLE_TIME_TEXTS
 
 from orchestration.ingestion.assets import build_raw_assets
 from orchestration.ingestion.contracts import Contract, get_contract, load_contracts
 from orchestration.ingestion.loader import LoadResult, load_days, loaded_signature
-from orchestration.ingestion.validation import FieldRule, field_rules
+from orchestration.ingestion.validation import FieldRule, field_rules, timestamp_text_sql
 from orchestration.resources import LandingResource, WarehouseResource
+from orchestration.settings import Settings
 from orchestration.transform.assets import dbt_resource
 
 DAY = date(2026, 3, 10)
@@ -82,6 +84,177 @@ def _loaded_keys(connection: duckdb.DuckDBPyConnection, contract: Contract) -> l
 def _email_event(event_id: str, **changes: object) -> str:
     record = _example(get_contract("email", "events")) | {"sg_event_id": event_id} | changes
     return json.dumps(record)
+
+
+def test_not_quite_json_is_quarantined_wherever_it_sits(warehouse, landing):
+    """NaN, Infinity, trailing commas and keys given twice: DuckDB reads them, JSON does not,
+    and readers disagree on what they mean. Text that only looks like them loads."""
+    contract = get_contract("web", "events")
+    record = _example(contract)
+
+    def line(message_id: str, inner: str) -> str:
+        # ``inner`` goes in as written, inside the declared ``properties`` object.
+        text = json.dumps(record | {"messageId": message_id, "properties": {"p": 1}})
+        return text.replace('{"p": 1}', "{" + inner + "}")
+
+    _write_jsonl(
+        landing,
+        contract,
+        [
+            line("m-nan", '"score": NaN'),
+            line("m-inf", '"score": -Infinity'),
+            line("m-inf-lower", '"scores": [1, inf]'),
+            line("m-comma", '"a": 1,'),
+            line("m-array-comma", '"a": [1, 2, ]'),
+            line("m-keys", '"a": 1, "a": 2'),
+            json.dumps(record | {"messageId": "m-top"})[:-1] + ', "messageId": "m-other"}',
+            line("m-text", '"note": "Smith, NaN, Infinity, [1,] {a,}", "nan": "inf"'),
+            line("m-undeclared-twice", '"deep": {"a": 1, "a": 2}'),
+        ],
+    )
+    _load(warehouse, contract, landing)
+    reasons = _quarantine(warehouse, contract)
+    assert reasons == {
+        1: "not valid JSON: NaN and Infinity are not JSON numbers",
+        2: "not valid JSON: NaN and Infinity are not JSON numbers",
+        3: "not valid JSON: NaN and Infinity are not JSON numbers",
+        4: "not valid JSON: a comma before a closing bracket",
+        5: "not valid JSON: a comma before a closing bracket",
+        6: "properties: a key appears twice",
+        7: "the record: a key appears twice",
+    }
+    # Objects the contract does not declare are not looked into: the payload keeps both copies.
+    assert _loaded_keys(warehouse, contract) == ["m-text", "m-undeclared-twice"]
+
+
+def test_a_nul_character_is_refused_in_every_format(warehouse, landing):
+    events = get_contract("email", "events")
+    _write_jsonl(
+        landing,
+        events,
+        [
+            _email_event("evt-raw").replace("evt-raw", "evt-raw\x00"),  # a NUL byte as such
+            _email_event("evt-escaped\x00"),
+            _email_event("evt-backslash\\u0000"),
+        ],
+    )
+    _load(warehouse, events, landing)
+    assert _quarantine(warehouse, events) == {
+        1: "contains a NUL character",
+        2: "contains a NUL character",
+    }
+    assert _loaded_keys(warehouse, events) == ["evt-backslash\\u0000"]
+
+    contacts = get_contract("crm", "contacts")
+    row = _example(contacts)
+    _write_csv(landing, contacts, [row | {"crm_id": "C-1\x00"}, row | {"crm_id": "C-2"}], list(row))
+    _load(warehouse, contacts, landing)
+    assert _quarantine(warehouse, contacts) == {2: "contains a NUL character"}
+    assert [key.split("|")[0] for key in _loaded_keys(warehouse, contacts)] == ["C-2"]
+
+
+def test_numbers_out_of_their_range_are_refused_at_the_door(warehouse, landing):
+    """A bounded number the contract reads is checked at load, its bounds depending on another
+    field where the contract says so; staging would read a too-large one as NULL."""
+    surveys = get_contract("surveys", "responses")
+    example = _example(surveys) | {"responded_at": f"{DAY}T12:00:00Z"}
+
+    def response(response_id: str, survey_type: str, score: str) -> str:
+        text = json.dumps(example | {"response_id": response_id, "survey_type": survey_type})
+        return text.replace('"score": 4', f'"score": {score}')
+
+    _write_jsonl(
+        landing,
+        surveys,
+        [
+            response("r-huge", "nps", "1e30"),
+            response("r-nps-11", "nps", "11"),
+            response("r-csat-0", "csat", "0"),
+            response("r-ces-7", "ces", "7"),
+            response("r-nps-0", "nps", "0"),
+            response("r-other", "pulse", "42"),  # no bound is given for this kind of survey
+            response("r-whole", "nps", "9.0"),
+            response("r-big", "nps", "99999999999999999999"),
+        ],
+    )
+    result = _load(warehouse, surveys, landing)
+    above_ten = 'score: above the maximum 10 (when survey_type is "nps")'
+    assert _quarantine(warehouse, surveys) == {
+        1: f"score: too large for a 64-bit integer; {above_ten}",
+        2: above_ten,
+        3: 'score: below the minimum 1 (when survey_type is "csat")',
+        8: f"score: too large for a 64-bit integer; {above_ten}",
+    }
+    assert result.loaded == 4
+
+    # An optional field out of range costs the field, not the record.
+    sends = get_contract("marketing", "sends")
+    send = _example(sends) | {"sent_at": f"{DAY}T08:00:00Z"}
+    _write_jsonl(
+        landing,
+        sends,
+        [
+            json.dumps(send | {"send_id": "s-150", "discount_percent": 150}),
+            json.dumps(send | {"send_id": "s-1e400"}).replace(
+                '"discount_percent": 10', '"discount_percent": 1e400'
+            ),
+        ],
+    )
+    result = _load(warehouse, sends, landing)
+    assert (result.loaded, result.quarantined) == (2, 0)
+    assert warehouse.execute(
+        "select record_key, field, reason from ops.invalid_optional_fields order by 1"
+    ).fetchall() == [
+        ("s-150", "discount_percent", "above the maximum 100"),
+        ("s-1e400", "discount_percent", "too large for a number; above the maximum 100"),
+    ]
+
+
+def test_an_oversized_record_is_quarantined_with_its_size_and_the_day_loads(tmp_path, landing):
+    """One 50 MB line among a day's web events, under the loader's 2 GB memory limit: the
+    line is quarantined with its size, never its text, and every other event loads."""
+    connection = duckdb.connect(str(tmp_path / "bounded.duckdb"))
+    connection.execute("set memory_limit = '2GB'")
+    contract = get_contract("web", "events")
+    record = _example(contract) | {"timestamp": f"{DAY}T10:00:00Z"}
+    events = [json.dumps(record | {"messageId": f"m-{number}"}) for number in range(202)]
+    huge = json.dumps(record | {"messageId": "m-huge", "properties": {"blob": "x" * 50_000_000}})
+    _write_jsonl(landing, contract, [*events[:100], huge, *events[100:]])
+    result = _load(connection, contract, landing)
+    assert (result.loaded, result.quarantined) == (202, 1)
+    (line, text, reason) = connection.execute(
+        f"select _source_line, raw_text, reason from quarantine.{contract.stream}"
+    ).fetchone()
+    assert (line, text) == (101, "")
+    assert reason == (
+        f"record of {len(huge):,} bytes is over the limit of 16,777,216 bytes "
+        "(CONNECT360_MAX_RECORD_BYTES)"
+    )
+    connection.close()
+
+
+def test_the_record_size_limit_is_configurable_and_holds_for_csv(warehouse, landing):
+    contract = get_contract("crm", "contacts")
+    row = _example(contract)
+    _write_csv(
+        landing,
+        contract,
+        [row | {"crm_id": "C-1"}, row | {"crm_id": "C-2", "first_name": "N" * 5000}],
+        list(row),
+    )
+    result = load_days(warehouse, contract, landing, [DAY], max_record_bytes=4096)
+    assert (result.loaded, result.quarantined) == (1, 1)
+    assert warehouse.execute(
+        f"select _source_line, raw_text, starts_with(reason, 'record of ') "
+        f"from quarantine.{contract.stream}"
+    ).fetchall() == [(3, "", True)]
+
+
+@pytest.mark.parametrize("setting", ["0", "-5", "lots"])
+def test_a_record_size_limit_that_is_no_size_is_refused(monkeypatch, setting):
+    monkeypatch.setenv("CONNECT360_MAX_RECORD_BYTES", setting)
+    with pytest.raises(ValueError, match="CONNECT360_MAX_RECORD_BYTES must be a whole number"):
+        Settings.from_env()
 
 
 def test_bad_json_lines_are_quarantined_with_reasons_and_good_ones_load(warehouse, landing):
@@ -267,6 +440,15 @@ def test_gzipped_files_load(warehouse, landing):
         ("Mon, 09 Mar 2026 10:00:00 GMT", datetime(2026, 3, 9, 10, 0, tzinfo=UTC)),
         ("1773050400", datetime(2026, 3, 9, 10, 0, tzinfo=UTC)),  # epoch seconds as text
         ("1773050400000", datetime(2026, 3, 9, 10, 0, tzinfo=UTC)),  # epoch milliseconds
+        # Zone abbreviations stand for one fixed offset (PST is -08:00 even after the switch).
+        ("2026-03-09 10:00:00 PST", datetime(2026, 3, 9, 18, 0, tzinfo=UTC)),
+        ("2026-03-09 10:00:00 pdt", datetime(2026, 3, 9, 17, 0, tzinfo=UTC)),
+        ("Mon, 09 Mar 2026 10:00:00 EST", datetime(2026, 3, 9, 15, 0, tzinfo=UTC)),
+        # An IANA name keeps its rules: daylight time began in New York on 8 March 2026.
+        ("2026-03-09 10:00:00 America/New_York", datetime(2026, 3, 9, 14, 0, tzinfo=UTC)),
+        ("2026-03-09T10:00:00 Etc/GMT+8", datetime(2026, 3, 9, 18, 0, tzinfo=UTC)),
+        ("2026-03-09 10:00:00 -0800", datetime(2026, 3, 9, 18, 0, tzinfo=UTC)),
+        ("2026-03-09 10:00:00+14:00", datetime(2026, 3, 8, 20, 0, tzinfo=UTC)),
     ],
 )
 def test_timestamp_formats_and_zones_parse_to_utc(warehouse, landing, written, expected_utc):
@@ -286,6 +468,14 @@ def test_timestamp_formats_and_zones_parse_to_utc(warehouse, landing, written, e
         ("2026-02-30T10:00:00Z", "timestamp: unparseable timestamp"),
         ("1970-01-01T00:00:00Z", "timestamp: event time outside the plausible range"),
         ("2026-03-20T10:00:00Z", "timestamp: event time outside the plausible range"),
+        ("2026-03-09 10:00:00 Europe/Atlantis", "timestamp: unknown time zone"),
+        ("2026-03-09 10:00:00+25:00", "timestamp: UTC offset out of range"),
+        ("2026-03-09 10:00:00-05:75", "timestamp: UTC offset out of range"),
+        # CST is US central, China and Cuba; IST India, Ireland and Israel.
+        ("2026-03-09 10:00:00 CST", "timestamp: unknown or ambiguous time zone abbreviation"),
+        ("2026-03-09 10:00:00 IST", "timestamp: unknown or ambiguous time zone abbreviation"),
+        ("2026-03-09 10:00 PM", "timestamp: unknown or ambiguous time zone abbreviation"),
+        ("2026-03-09 10:00:00 (local)", "timestamp: unparseable timestamp"),
     ],
 )
 def test_impossible_timestamps_are_quarantined(warehouse, landing, written, reason):
@@ -294,6 +484,30 @@ def test_impossible_timestamps_are_quarantined(warehouse, landing, written, reas
     _write_jsonl(landing, contract, [json.dumps(record)])
     _load(warehouse, contract, landing)
     assert reason in _quarantine(warehouse, contract)[1]
+
+
+def test_staging_reads_times_as_the_loader_does(tmp_path, monkeypatch):
+    """to_utc() (every staged timestamp) and the loader (every event time) agree, case by case."""
+    monkeypatch.setenv("CONNECT360_WAREHOUSE", str(tmp_path / "compile.duckdb"))
+    compiled = dbt_resource().cli(
+        ["compile", "--quiet", "--inline", "select {{ to_utc('written') }} as parsed from texts"],
+        raise_on_error=True,
+    )
+    compiled.wait()
+    sql = compiled.get_artifact("run_results.json")["results"][0]["compiled_code"]
+    connection = duckdb.connect()
+    connection.execute("set timezone = 'UTC'")
+    connection.execute("create table texts (written varchar)")
+    connection.executemany("insert into texts values (?)", [[text] for text in TIME_TEXTS])
+    staged = [row[0] for row in connection.execute(sql).fetchall()]
+    loaded = [
+        row[0]
+        for row in connection.execute(
+            f"select {timestamp_text_sql('written')} from texts"
+        ).fetchall()
+    ]
+    assert staged == loaded
+    assert sum(value is None for value in loaded) == UNREADABLE_TIME_TEXTS
 
 
 def test_epoch_integer_timestamps_parse(warehouse, landing):

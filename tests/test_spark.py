@@ -16,7 +16,9 @@ import pytest
 from dbt.cli.main import dbtRunner
 from pyspark.sql import SparkSession
 from simulated import simulate_and_load
+from time_texts import TIME_TEXTS
 
+from orchestration.ingestion.validation import timestamp_text_sql
 from orchestration.settings import REPO_ROOT
 from orchestration.spark_raw import copy_to_spark, spark_session
 from orchestration.transform.assets import dbt_executable
@@ -190,6 +192,29 @@ def test_staging_models_hold_the_same_values_on_spark_and_duckdb(builds, warehou
         compared += len(duckdb_rows)
     assert differing == {}
     assert compared > 500
+
+
+def test_spark_reads_times_as_the_loader_does(builds):
+    """to_utc() on Spark reads every kind of timestamp as the loader does on DuckDB."""
+    compiled = dbtRunner().invoke(
+        [
+            *_dbt_arguments("compile", "spark", builds.work),
+            *("--inline", "select written, {{ to_utc('written') }} as parsed from time_texts"),
+        ]
+    )
+    assert compiled.exception is None, compiled.exception
+    builds.spark.createDataFrame(
+        [(text,) for text in TIME_TEXTS], "written string"
+    ).createOrReplaceTempView("time_texts")
+    sql = compiled.result.results[0].node.compiled_code
+    on_spark = {row[0]: _value(row[1]) for row in builds.spark.sql(sql).collect()}
+    texts = duckdb.connect()
+    texts.execute("create table time_texts as select unnest(?::varchar[]) as written", [TIME_TEXTS])
+    loaded = dict(
+        texts.execute(f"select written, {timestamp_text_sql('written')} from time_texts").fetchall()
+    )
+    assert on_spark == {text: _value(value) for text, value in loaded.items()}
+    assert len(on_spark) == len(TIME_TEXTS)
 
 
 def test_both_engines_give_an_email_the_same_keyed_hash(builds, warehouse):

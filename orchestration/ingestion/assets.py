@@ -187,6 +187,7 @@ def build_raw_asset(
                     chunk,
                     run_id=context.run.run_id,
                     state_root=landing.state_root,
+                    max_record_bytes=landing.max_record_bytes,
                 )
                 _accumulate(total, result)
                 flagged = sum(result.invalid_optional_fields.values())

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestration.ingestion.contracts import CONTRACTS_DIR, Contract, load_contracts
-from orchestration.ingestion.validation import field_rules
+from orchestration.ingestion.validation import FieldRule, field_rules
 
 DOCS_DIR: Path = CONTRACTS_DIR.parent / "docs" / "contracts"
 REGENERATE = "uv run python -m orchestration.ingestion.contract_docs"
@@ -64,7 +64,7 @@ def render_index(contracts: Sequence[Contract]) -> str:
         "`<landing>/<channel>/<YYYY-MM-DD>/`. The conventions are in "
         "[`contracts/README.md`](../../contracts/README.md); each page below is generated "
         "from the channel's JSON Schemas. A field's *If invalid* says what a value that breaks "
-        "its type, format or pattern costs: a *quarantined* record (required fields and the "
+        "its type, format, pattern or range costs: a *quarantined* record (required fields and the "
         "fields the loader reads: record id, event time, time zone), or, for an optional "
         "field, a *flagged* field: the record loads and the field is listed in "
         "`ops.invalid_optional_fields`.",
@@ -120,15 +120,15 @@ def _file_pattern(contract: Contract) -> str:
 
 def _field_table(schema: Mapping[str, Any]) -> str:
     # Array items are not checked at load, so they have no consequence listed.
-    if_invalid = {
-        rule.path: "flagged" if rule.optional else "quarantined" for rule in field_rules(schema)
-    }
+    rules = list(field_rules(schema))
+    if_invalid = {rule.path: "flagged" if rule.optional else "quarantined" for rule in rules}
+    conditional = {rule.path: _conditional_text(rule) for rule in rules}
     rows = [
         [
             f"`{path}`",
             _type_text(node),
             "yes" if required else "",
-            _rule_text(node),
+            "; ".join(text for text in (_rule_text(node), conditional.get(path, "")) if text),
             node.get("x-pii", ""),
             node.get("description", ""),
             if_invalid.get(path, ""),
@@ -175,6 +175,20 @@ def _rule_text(node: Mapping[str, Any]) -> str:
     if "minItems" in node:
         rules.append(f"at least {node['minItems']} item(s)")
     return "; ".join(rules)
+
+
+def _conditional_text(rule: FieldRule) -> str:
+    """The bounds another field's value sets (``allOf`` ``if``/``then``): "0 to 10 when
+    survey_type is `nps`", one phrase per value."""
+    by_condition: dict[tuple[str, Any], dict[str, float]] = {}
+    for bound in rule.bounds:
+        if bound.when is not None:
+            by_condition.setdefault(bound.when, {})[bound.keyword] = bound.limit
+    return "; ".join(
+        " ".join(_range_text(limits.get("minimum"), limits.get("maximum")))
+        + f" when {name} is `{_value_text(value)}`"
+        for (name, value), limits in by_condition.items()
+    )
 
 
 def _value_text(value: Any) -> str:

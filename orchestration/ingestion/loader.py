@@ -27,14 +27,23 @@ import duckdb
 import pyarrow as pa
 
 from orchestration.ingestion.contracts import Contract
-from orchestration.ingestion.reader import ReadBatch, files_for, read_files
+from orchestration.ingestion.reader import (
+    DEFAULT_MAX_RECORD_BYTES,
+    ReadBatch,
+    files_for,
+    read_files,
+)
 from orchestration.ingestion.validation import (
     EARLIEST_EVENT,
     FUTURE_TOLERANCE,
     Paths,
+    duplicate_key_check,
+    object_keys_sql,
     optional_field_checks,
     record_checks,
     sql_string,
+    strict_json_problem_sql,
+    timestamp_problem_sql,
     timestamp_value_sql,
 )
 
@@ -177,18 +186,30 @@ def _validated_sql(contract: Contract) -> str:
     occurred_at = timestamp_value_sql(paths, occurred, zone)
     key = " || '|' || ".join(f"coalesce({paths.value(path)}, '')" for path in contract.record_id)
     occurred_type = paths.type_of(occurred)
+    occurred_problem = (
+        f"case when {occurred_type} = 'VARCHAR' "
+        f"then {timestamp_problem_sql(paths.value(occurred))} else 'unparseable timestamp' end"
+    )
     return f"""
-        with parsed as (
+        with screened as (
             select
-                _incoming.*,
-                case when reason is null and json_valid(raw_text) then raw_text::json end as doc
+                _incoming.* exclude (reason),
+                coalesce(reason, {strict_json_problem_sql("raw_text")}) as reason
             from _incoming
+        ),
+
+        parsed as (
+            select
+                screened.*,
+                case when reason is null and json_valid(raw_text) then raw_text::json end as doc
+            from screened
         ),
 
         extracted as (
             select
                 parsed.*,
                 json_type(doc) as _document_type,
+                {object_keys_sql(contract.schema)} as _object_keys,
                 {paths.select_sql()}
             from parsed
         ),
@@ -204,18 +225,21 @@ def _validated_sql(contract: Contract) -> str:
 
         checked as (
             select
-                timed.* exclude (reason, zone_reason, _types, _values, _document_type),
+                timed.* exclude (
+                    reason, zone_reason, _types, _values, _document_type, _object_keys
+                ),
                 case when _document_type = 'OBJECT' then {key} end as record_key,
                 list_filter({issues}, lambda issue: issue.reason is not null) as field_issues,
                 coalesce(
                     reason,
                     case when doc is null then 'not valid JSON' end,
                     case when _document_type <> 'OBJECT' then 'not a JSON object' end,
+                    {duplicate_key_check(contract.schema, "_object_keys")},
                     nullif(concat_ws('; ',
                         {checks},
                         zone_reason,
                         case when {occurred_type} is not null and occurred_at is null
-                            then {sql_string(f"{occurred}: unparseable timestamp")} end,
+                            then {sql_string(f"{occurred}: ")} || {occurred_problem} end,
                         case when occurred_at < timestamptz '{EARLIEST_EVENT}'
                             or occurred_at >= _partition_date + interval 1 day + {FUTURE_TOLERANCE}
                             then {sql_string(f"{occurred}: event time outside the plausible range")}
@@ -292,8 +316,10 @@ def load_days(
     *,
     run_id: str | None = None,
     state_root: Path | None = None,
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
 ) -> LoadResult:
-    """Load ``days`` of one stream, replacing whatever those days held before."""
+    """Load ``days`` of one stream, replacing whatever those days held before. A record over
+    ``max_record_bytes`` is quarantined with its size (``reader.oversized``)."""
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     result = LoadResult(stream=contract.stream, days=sorted(days), load_id=uuid.uuid4().hex)
@@ -308,7 +334,7 @@ def load_days(
         signatures[day] = files_signature(files)
         file_counts[day] = len(files)
         before = len(batch)
-        read_files(files, landing_root, contract.format, batch)
+        read_files(files, landing_root, contract.format, batch, max_record_bytes)
         partition_dates.extend([day] * (len(batch) - before))
         result.files += len(files)
     result.lines = len(batch)

@@ -21,6 +21,19 @@ EXTENSIONS = {"jsonl": (".jsonl", ".ndjson", ".json"), "csv": (".csv",)}
 
 _DAY_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
+#: The largest record (a JSON line, a CSV row) read, in bytes: a larger one is quarantined with
+#: its size and without its text, and the rest of its file loads. Parsing a record in DuckDB
+#: takes about ten times its size; setting CONNECT360_MAX_RECORD_BYTES changes the limit.
+DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024
+
+
+def oversized(size: int, limit: int) -> str:
+    """The quarantine reason of a record of ``size`` bytes over ``limit``."""
+    return (
+        f"record of {size:,} bytes is over the limit of {limit:,} bytes "
+        "(CONNECT360_MAX_RECORD_BYTES)"
+    )
+
 
 @dataclass
 class ReadBatch:
@@ -159,11 +172,15 @@ def _read_bytes(path: Path) -> tuple[bytes, str | None]:
     return b"".join(chunks), None
 
 
-def _decode_lines(data: bytes) -> Iterator[tuple[int, str, str | None]]:
-    """``(line_number, text, reason)`` for each non-blank line; invalid UTF-8 gets a reason."""
+def _decode_lines(data: bytes, max_record_bytes: int) -> Iterator[tuple[int, str, str | None]]:
+    """``(line_number, text, reason)`` for each non-blank line; invalid UTF-8 gets a reason, a
+    line over ``max_record_bytes`` its size and no text."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     for number, raw in enumerate(_LINE_BREAK.split(data), start=1):
+        if len(raw) > max_record_bytes:
+            yield number, "", oversized(len(raw), max_record_bytes)
+            continue
         if not raw.strip():
             continue
         try:
@@ -197,7 +214,7 @@ def _add_damage(
         batch.add(relative_name, line, "", f"{damage}: the file ends here")
 
 
-def read_jsonl(path: Path, relative_name: str, batch: ReadBatch) -> None:
+def read_jsonl(path: Path, relative_name: str, batch: ReadBatch, max_record_bytes: int) -> None:
     try:
         data, damage = _read_bytes(path)
     except OSError as error:
@@ -205,14 +222,14 @@ def read_jsonl(path: Path, relative_name: str, batch: ReadBatch) -> None:
         return
     whole, tail = _cut_tail(data, damage)
     last = 0
-    for number, text, reason in _decode_lines(whole):
+    for number, text, reason in _decode_lines(whole, max_record_bytes):
         batch.add(relative_name, number, text, reason)
         last = number
     lines = len(_LINE_BREAK.findall(whole))
     _add_damage(batch, relative_name, max(lines, last) + 1, tail, damage)
 
 
-def read_csv(path: Path, relative_name: str, batch: ReadBatch) -> None:
+def read_csv(path: Path, relative_name: str, batch: ReadBatch, max_record_bytes: int) -> None:
     """Read a CSV export; each data row becomes a JSON object of its non-empty cells.
 
     Line numbers are physical: the header is line 1 and a row is numbered by the line it starts
@@ -220,7 +237,10 @@ def read_csv(path: Path, relative_name: str, batch: ReadBatch) -> None:
     columns; a column added to or removed from the export is fine (the contract decides). A row
     the CSV rules cannot read (an unterminated quote) is quarantined with the text of its first
     line, and reading starts again on the line after it, so it never swallows the rows below.
+    A row over ``max_record_bytes`` is quarantined with its size and no text.
     """
+    # The csv module refuses a field over its limit (128 KiB by default): that one row fails.
+    csv.field_size_limit(max_record_bytes)
     try:
         data, damage = _read_bytes(path)
     except OSError as error:
@@ -262,7 +282,8 @@ def read_csv(path: Path, relative_name: str, batch: ReadBatch) -> None:
             break
         except csv.Error as error:
             line = physical[start - 1].rstrip("\r\n") if start <= len(physical) else ""
-            batch.add(relative_name, start, _visible(line), f"malformed CSV row: {error}")
+            if not _add_oversized(batch, relative_name, start, [line], max_record_bytes):
+                batch.add(relative_name, start, _visible(line), f"malformed CSV row: {error}")
             offset = start
             rest = (physical[index] for index in range(offset, len(physical)))
             reader = csv.reader(rest, strict=True)
@@ -271,7 +292,23 @@ def read_csv(path: Path, relative_name: str, batch: ReadBatch) -> None:
         next_line = offset + reader.line_num + 1
         if not any(cell.strip() for cell in row):
             continue
-        batch.add(relative_name, start, *_csv_record(columns, row))
+        if not _add_oversized(batch, relative_name, start, row, max_record_bytes):
+            batch.add(relative_name, start, *_csv_record(columns, row))
+
+
+def _add_oversized(
+    batch: ReadBatch, relative_name: str, line: int, cells: list[str], max_record_bytes: int
+) -> bool:
+    """Add a row of ``cells`` over ``max_record_bytes`` with its size and no text; False when
+    it is not over."""
+    separators = len(cells) - 1
+    if 4 * (sum(map(len, cells)) + separators) <= max_record_bytes:
+        return False  # a character takes at most four bytes: no need to encode
+    size = sum(len(cell.encode("utf-8", "surrogateescape")) for cell in cells) + separators
+    if size <= max_record_bytes:
+        return False
+    batch.add(relative_name, line, "", oversized(size, max_record_bytes))
+    return True
 
 
 def _csv_record(columns: list[str], row: list[str]) -> tuple[str, str | None]:
@@ -298,11 +335,15 @@ def _visible(text: str) -> str:
 
 
 def read_files(
-    files: list[Path], landing_root: Path, file_format: str, batch: ReadBatch | None = None
+    files: list[Path],
+    landing_root: Path,
+    file_format: str,
+    batch: ReadBatch | None = None,
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
 ) -> ReadBatch:
     """Read ``files`` into ``batch`` (a new one when not given) and return it."""
     batch = ReadBatch() if batch is None else batch
     read = read_csv if file_format == "csv" else read_jsonl
     for path in files:
-        read(path, path.relative_to(landing_root).as_posix(), batch)
+        read(path, path.relative_to(landing_root).as_posix(), batch, max_record_bytes)
     return batch

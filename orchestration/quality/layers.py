@@ -30,7 +30,6 @@ from orchestration.ingestion.validation import Paths, record_checks
 from orchestration.quality.sql import (
     column_meta,
     dbt_manifest,
-    dbt_vars,
     existing_tables,
     literal,
     models,
@@ -38,6 +37,7 @@ from orchestration.quality.sql import (
     relation,
     table_columns,
 )
+from orchestration.settings import dbt_vars
 
 #: The columns the loader writes to every raw table.
 RAW_COLUMNS = frozenset(

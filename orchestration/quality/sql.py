@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from functools import cache
 
 import duckdb
-import yaml
 
 from orchestration.settings import REPO_ROOT
 
 MANIFEST = REPO_ROOT / "target" / "manifest.json"
-
-
-@cache
-def dbt_vars() -> Mapping[str, object]:
-    """The project's dbt vars (``dbt_project.yml``): the one place rule parameters live."""
-    project = yaml.safe_load((REPO_ROOT / "dbt_project.yml").read_text())
-    return project.get("vars") or {}
 
 
 def dbt_manifest() -> dict:

@@ -29,11 +29,11 @@ from orchestration.quality import layers
 from orchestration.quality.sql import (
     column_meta,
     dbt_manifest,
-    dbt_vars,
     literal,
     quoted,
     table_columns,
 )
+from orchestration.settings import dbt_vars
 
 Severity = Literal["error", "warn"]
 #: The most rows one batch holds (whole landing days are never split, so a day larger than
