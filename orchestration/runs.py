@@ -3,15 +3,15 @@
 A run killed with ``kill -9`` (or whose machine lost power) never records its end: it stays
 STARTED in the Dagster instance and keeps its slot in the ``duckdb_warehouse`` pool, and with a
 limit of one every later writer waits for it forever. Dagster's run monitoring cannot tell: the
-default run launcher has no health check, and an in-process run (``make demo``, the benchmark)
-has no launcher at all.
+default run launcher has no health check, and an in-process run (``make demo``) has no launcher
+at all.
 
-``sweep_dead_runs`` tells from the process ids a run's events were written by: a run in progress
-none of whose processes is alive (or whose process id now belongs to a younger process) is
-marked failed, with the reason, and the slots of every finished run are freed. The landing sensor
-sweeps before each tick in ``dagster dev``, and every in-process entry point sweeps and then waits
-for the pool (``wait_for_pool``) before it starts, saying what it waits for and obeying Ctrl-C
-and SIGTERM while it does.
+``sweep_dead_runs`` tells from the process that started executing a run (its RUN_START event):
+a run in progress whose process is gone (or whose process id now belongs to a younger process)
+is marked failed, with the reason, and the slots of every finished run are freed. In
+``dagster dev`` the sensor ``dead_run_sweeper`` sweeps every minute; ``make demo`` sweeps and
+then waits for the pool (``wait_for_pool``) before each of its runs, saying what it waits for
+and obeying Ctrl-C and SIGTERM while it does.
 """
 
 from __future__ import annotations
@@ -43,11 +43,17 @@ class SweptRun:
 
 
 def _run_processes(instance: dg.DagsterInstance, run_id: str) -> set[int]:
-    """The ids of the processes that wrote the run's events."""
+    """The process that executes the run: the one that wrote its RUN_START event (the process
+    of an in-process run, or the run worker ``dagster dev`` launched). Step processes are its
+    children, and the process that created or queued the run is not it."""
+    records = instance.get_records_for_run(
+        run_id, of_type=dg.DagsterEventType.RUN_START, limit=5
+    ).records
     return {
-        record.dagster_event.pid
-        for record in instance.all_logs(run_id)
-        if record.dagster_event is not None and record.dagster_event.pid is not None
+        record.event_log_entry.dagster_event.pid
+        for record in records
+        if record.event_log_entry.dagster_event is not None
+        and record.event_log_entry.dagster_event.pid is not None
     }
 
 
@@ -62,12 +68,23 @@ def _alive(pid: int, since: float) -> bool:
 
 
 def is_dead(instance: dg.DagsterInstance, record: dg.RunRecord) -> bool:
-    """A run in progress none of whose processes is alive. A run that has not written an event
-    from a process yet (launched, its worker not started) is left to run monitoring's start
-    timeout."""
+    """A run in progress whose executing process is gone. A run that has not started executing
+    (launched, its worker not up yet) is left to run monitoring's start timeout."""
     pids = _run_processes(instance, record.dagster_run.run_id)
     since = record.start_time or record.create_timestamp.timestamp()
     return bool(pids) and not any(_alive(pid, since) for pid in pids)
+
+
+def _free_slots(instance: dg.DagsterInstance, run_id: str) -> int:
+    """Free every pool slot ``run_id`` holds; how many it held."""
+    storage = instance.event_log_storage
+    held = sum(
+        slot.run_id == run_id
+        for pool in storage.get_concurrency_keys()
+        for slot in storage.get_concurrency_info(pool).claimed_slots
+    )
+    storage.free_concurrency_slots_for_run(run_id)
+    return held
 
 
 def sweep_dead_runs(
@@ -85,7 +102,7 @@ def sweep_dead_runs(
             "The run's processes are gone (killed, or their machine stopped) while the run was "
             f"{run.status.value}; marked failed so that its {WAREHOUSE_POOL} slot is freed.",
         )
-        slots = instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        slots = _free_slots(instance, run.run_id)
         swept.append(SweptRun(run.run_id, run.job_name, "failed", slots))
         log(
             f"run {run.run_id} ({run.job_name}) was {run.status.value} with no live process: "
@@ -98,7 +115,7 @@ def sweep_dead_runs(
         )
         for record in finished:
             run = record.dagster_run
-            slots = instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+            slots = _free_slots(instance, run.run_id)
             if slots:
                 swept.append(SweptRun(run.run_id, run.job_name, "freed", slots))
                 log(f"run {run.run_id} ({run.job_name}) ended: {slots} pool slot(s) freed")

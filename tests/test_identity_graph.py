@@ -166,6 +166,36 @@ def graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
         "2026-03-01T15:00:00Z",
         segment("track", "anon-9m", "usr_9", event="Opened", context={"device": {"id": "DAN1"}}),
     )
+    # Records of Dan keyed only by a cookie or a device the graph ties to Dan: a page view
+    # before signing in, an app reinstalled on Dan's phone (a new cookie, never signed in), an
+    # experiment assignment and a consent event keyed by those cookies.
+    add("web__events", "w9a", "2026-03-01T13:00:00Z", segment("page", "anon-9", name="Home"))
+    add(
+        "mobile_app__events",
+        "m9b",
+        "2026-03-01T15:30:00Z",
+        segment("screen", "anon-9r", name="Home", context={"device": {"id": "DAN1"}}),
+    )
+    add(
+        "experiments__assignments",
+        "x9",
+        "2026-03-01T15:31:00Z",
+        {
+            "assignment_id": "x9", "experiment_key": "one_page_checkout", "variant": "treatment",
+            "subject_type": "anonymous_id", "subject_id": "anon-9r",
+            "assigned_at": "2026-03-01T15:31:00Z", "context": {"channel": "app"},
+        },
+    )  # fmt: skip
+    add(
+        "consent__events",
+        "c9",
+        "2026-03-01T13:01:00Z",
+        {
+            "consent_event_id": "c9", "subject_type": "anonymous_id", "subject_id": "anon-9",
+            "purpose": "analytics", "action": "opt_in", "occurred_at": "2026-03-01T13:01:00Z",
+            "source": "cookie_banner",
+        },
+    )  # fmt: skip
     add(
         "consent__erasure_requests",
         "e1",
@@ -379,6 +409,26 @@ def test_late_identify_restitches_and_ids_stay_stable(graph: Warehouse) -> None:
     from_id, to_id, change, evidence, link = history[0]
     assert (from_id, to_id, change) == (merged_away, person, "merged")
     assert evidence == "web__events:w8" and "anonymous_id" in link
+
+
+def test_erasure_reaches_the_cookies_and_devices_tied_to_the_subject(graph: Warehouse) -> None:
+    """Records keyed only by a cookie or device that the graph ties to the erased subject go
+    with the subject, whether they came before the request or not."""
+    anonymous = ["web__events:w9a", "mobile_app__events:m9b", "experiments__assignments:x9",
+                 "consent__events:c9"]  # fmt: skip
+    remaining = graph.query(
+        "select record_id from identity.int_identity__record_customers "
+        f"where record_id in ({', '.join(repr(record) for record in anonymous)})"
+    )
+    assert remaining == []
+    (suppressed,) = graph.query(
+        "select count(distinct occurrences.record_id) "
+        "from identity.int_identity__occurrences as occurrences "
+        "inner join identity.identity_erasure_suppressions as suppressions "
+        "on occurrences.hub_node_id = suppressions.node_id "
+        f"where occurrences.record_id in ({', '.join(repr(record) for record in anonymous)})"
+    )[0]
+    assert suppressed == len(anonymous)
 
 
 def test_erasure_removes_the_subject_everywhere(graph: Warehouse) -> None:

@@ -15,7 +15,8 @@ For each rule it prints the violations in the truth, those caught, those missed 
 flagged that the truth does not list, with the reason where the warehouse can tell it (the record
 reached no mart or resolved to no erased subject, or the customer's time zone is unknown), and
 the consent records quarantined on arrival (the sends they would have allowed show as sent
-without an opt-in).
+without an opt-in). Then what erasures did not reach: the records of erased subjects still in the
+customer bridge, by source and by what their customer is known by (``erasure_coverage``).
 """
 
 from __future__ import annotations
@@ -124,6 +125,92 @@ def compare(warehouse: Path, truth: Path) -> list[dict[str, object]]:
     return report
 
 
+#: What the customer holding an erased subject's record is known by, and what that says.
+_COVERAGE_KINDS = {
+    "anonymous_id": "a cookie never seen with any identifier of theirs: the pipeline cannot know",
+    "chat_contact_id": "a chat visitor never identified: the pipeline cannot know",
+    "social_handle": "a social handle never tied to them: the pipeline cannot know",
+    None: "no identifier at all (a cash receipt): the pipeline cannot know",
+}
+
+
+def erasure_coverage(warehouse: Path, truth: Path) -> list[dict[str, object]]:
+    """Per source stream and kind of customer: the records of erased subjects (the truth's
+    people whose request was honoured) that still resolve to a customer, against all of their
+    records that were loaded. Each remaining record's customer is judged by its identifiers: a
+    customer known only by a cookie, a chat visitor id, a social handle or by nothing is one
+    the pipeline cannot tie to the subject; a customer with other identifiers is a link
+    identity resolution missed."""
+    connection = duckdb.connect()
+    try:
+        connection.execute(f"attach '{warehouse}' as warehouse (read_only)")
+        connection.execute(
+            f"create temp view truth as select * from read_parquet('{truth}/records.parquet')"
+        )
+        return [
+            {"stream": stream, "customer": kind, "records": records, "of": loaded}
+            for stream, kind, records, loaded in connection.execute(
+                """
+                with erased_people as (
+                    select distinct truth.person_id
+                    from warehouse.identity.identity_erasure_register as register
+                    inner join truth
+                        on truth.channel = 'consent' and truth.entity = 'erasure_requests'
+                        and truth.record_key = register.request_id
+                    where register.status = 'erased'
+                ),
+                theirs as (
+                    select truth.channel || '__' || truth.entity || ':' || truth.record_key
+                        as record_id
+                    from truth inner join erased_people using (person_id)
+                    where not truth.is_duplicate and truth.malformed_kind is null
+                ),
+                remaining as (
+                    select bridge.record_id, bridge.source_stream, bridge.customer_id,
+                        bridge.customer_id is null as unresolved
+                    from warehouse.identity.int_identity__record_customers as bridge
+                    inner join theirs using (record_id)
+                ),
+                known_by as (
+                    select bridge.customer_id,
+                        case when count(distinct occurrences.identifier_type) = 1
+                            then min(occurrences.identifier_type) end as only_type,
+                        count(occurrences.identifier_type) as identifiers
+                    from warehouse.identity.int_identity__record_customers as bridge
+                    left join warehouse.identity.int_identity__occurrences as occurrences
+                        using (record_id)
+                    where bridge.customer_id in (select customer_id from remaining)
+                    group by bridge.customer_id
+                )
+                select
+                    remaining.source_stream,
+                    case when remaining.unresolved or known_by.identifiers = 0 then 'none'
+                        else coalesce(known_by.only_type, 'identified') end,
+                    count(*),
+                    (select count(*) from theirs)
+                from remaining left join known_by using (customer_id)
+                group by all
+                order by 3 desc, 1
+                """
+            ).fetchall()
+        ]
+    finally:
+        connection.close()
+
+
+def _print_erasure_coverage(rows: list[dict[str, object]]) -> None:
+    loaded = rows[0]["of"] if rows else 0
+    remaining = sum(int(row["records"]) for row in rows)
+    print(f"\nerased subjects' records still under a customer: {remaining} of {loaded} loaded")
+    for row in rows:
+        kind = row["customer"]
+        meaning = _COVERAGE_KINDS.get(
+            None if kind == "none" else kind,
+            "known by other identifiers: a link identity resolution did not make",
+        )
+        print(f"  {row['records']:>5}  {row['stream']:<26} {kind:<16} {meaning}")
+
+
 def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -145,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         f"consent records quarantined on arrival: {rows[0]['quarantined_consent_records']} "
         "(sends they would have allowed show as sent without an opt-in)"
     )
+    _print_erasure_coverage(erasure_coverage(arguments.warehouse, arguments.truth))
     return 0
 
 
