@@ -21,7 +21,7 @@ from handmade import Warehouse
 from orchestration.resources import connect_warehouse
 from orchestration.runs import sweep_dead_runs, wait_for_pool
 from orchestration.settings import WAREHOUSE_POOL
-from orchestration.transform.assets import dbt_resource
+from orchestration.transform.assets import dbt_resource, wait_for_the_warehouse
 
 
 def test_a_bad_staged_value_is_reported_and_the_warehouse_builds_on(
@@ -94,6 +94,19 @@ def test_a_writer_waits_for_a_reader_and_says_so(tmp_path: Path) -> None:
     assert f"(PID {reader.pid})" in lines[0]
     assert "giving up after 120 s" in lines[0]
     assert lines[-1].startswith("the warehouse warehouse.duckdb is free after")
+
+
+def test_a_dbt_step_waits_for_a_reader_and_says_so(tmp_path: Path, monkeypatch) -> None:
+    """dbt-duckdb retries a locked file silently; the dbt steps wait first, in the run's log."""
+    path = tmp_path / "warehouse.duckdb"
+    duckdb.connect(str(path)).close()
+    monkeypatch.setenv("CONNECT360_WAREHOUSE", str(path))
+    reader = _hold_open(path, 2)
+    lines: list[str] = []
+    wait_for_the_warehouse(lines.append)
+    reader.wait()
+    assert lines[0].startswith("waiting for the warehouse warehouse.duckdb: ")
+    assert f"(PID {reader.pid})" in lines[0]
 
 
 def test_a_writer_gives_up_at_its_timeout_naming_the_reader(tmp_path: Path) -> None:

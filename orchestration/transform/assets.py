@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,8 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from orchestration.settings import REPO_ROOT, WAREHOUSE_POOL
+from orchestration.resources import connect_warehouse
+from orchestration.settings import REPO_ROOT, WAREHOUSE_POOL, Settings
 
 
 def dbt_executable() -> str:
@@ -172,6 +173,7 @@ _TRANSLATOR = Connect360Translator(
 def connect360_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     """Build (run and test) the dbt project, all but the activation marts."""
     retention_days = run_target_retention_days()  # a bad setting fails before the build
+    wait_for_the_warehouse(context.log.warning)
     yield from dbt.cli(["build"], context=context).stream()
     prune_run_targets(retention_days)
 
@@ -189,8 +191,18 @@ def connect360_activation_assets(
 ) -> Iterator[Any]:
     """Build (run and test) the activation marts, once the consent checks let them through."""
     retention_days = run_target_retention_days()
+    wait_for_the_warehouse(context.log.warning)
     yield from dbt.cli(["build"], context=context).stream()
     prune_run_targets(retention_days)
+
+
+def wait_for_the_warehouse(log: Callable[[str], None]) -> None:
+    """Before dbt opens the DuckDB warehouse, wait for any other process holding it (a BI tool
+    reading the live file) and say so: dbt-duckdb retries a locked file without a word. After
+    ``connect_warehouse``'s timeout the step fails naming the process."""
+    if os.environ.get("CONNECT360_DBT_TARGET", "duckdb") != "duckdb":
+        return
+    connect_warehouse(Settings.from_env().warehouse_path, log=log).close()
 
 
 def dbt_resource() -> DbtCliResource:
