@@ -37,7 +37,7 @@ format:
 	$(RUN) sqlfluff fix models macros
 
 test: install lint  ## Every test and lint
-	$(RUN) pytest -n 2 --dist loadfile --durations=20
+	$(RUN) pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=20
 
 bench: install  ## Time every stage at SCALE people over DAYS days: make bench SCALE=200000
 	$(RUN) connect360-bench --people $(SCALE) --days $(DAYS) --stages $(STAGES)

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-import pytest
-from simulated import simulate_and_load
 
+from orchestration.ingestion.contracts import load_contracts
+from orchestration.ingestion.loader import load_days
 from orchestration.runs import sweep_dead_runs
 from orchestration.settings import REPO_ROOT, WAREHOUSE_POOL
 from orchestration.transform.assets import dbt_executable
@@ -171,21 +171,25 @@ def test_a_killed_load_never_blocks_the_next_and_the_rerun_equals_a_clean_load(
     assert log.read_text().count("with no live process: marked failed, 1 pool slot(s) freed") == 5
 
 
-#: The staging models the dbt kill test builds: the largest incremental ones, each with its
-#: tests, and the seeds their tests read.
+#: The staging models the dbt kill test builds: the largest incremental ones, with their tests.
 _STAGING = ("stg_web__events", "stg_crm__contacts", "stg_orders__orders", "stg_consent__events")
 
 
-def _dbt_build(environment: dict[str, str], work: Path, log: Path) -> subprocess.Popen:
-    """`dbt build` of the seeds and some staging models with their tests, as the pipeline runs
-    it (its log in ``log``)."""
+#: Only the tests whose every parent is built; no unit tests (they test SQL, not data).
+_BUILD_OPTIONS = ("--indirect-selection", "cautious", "--exclude-resource-type", "unit_test")
+
+
+def _dbt(
+    command: str, selection: tuple[str, ...], environment: dict[str, str], work: Path, log: Path
+) -> subprocess.Popen:
+    """A dbt command as the pipeline runs it (its output in ``log``)."""
     with log.open("w") as output:
         return subprocess.Popen(
             [
                 dbt_executable(),
-                "build",
-                *("--select", "resource_type:seed", *_STAGING),
-                *("--indirect-selection", "cautious"),
+                command,
+                *("--select", *selection),
+                *(_BUILD_OPTIONS if command == "build" else ()),
                 *("--project-dir", str(REPO_ROOT), "--profiles-dir", str(REPO_ROOT)),
                 *("--target-path", str(work / "target"), "--log-path", str(work / "logs")),
             ],
@@ -196,6 +200,44 @@ def _dbt_build(environment: dict[str, str], work: Path, log: Path) -> subprocess
         )
 
 
+def _dbt_build(environment: dict[str, str], work: Path, log: Path) -> subprocess.Popen:
+    """`dbt build` of some staging models and their data tests."""
+    return _dbt("build", _STAGING, environment, work, log)
+
+
+def _loaded_warehouse(work: Path) -> Path:
+    """A small simulated warehouse: every stream's days loaded, the pseudonym key and the
+    seeds the staging tests read."""
+    simulate(
+        SimulationConfig(
+            people=150,
+            days=2,
+            start=date(2026, 2, 1),
+            seed=22,
+            landing_dir=work / "landing",
+            truth_dir=work / "truth",
+            workers=1,
+            progress=False,
+        )
+    )
+    path = work / "warehouse.duckdb"
+    days = [date(2026, 2, 1), date(2026, 2, 2)]
+    connection = duckdb.connect(str(path))
+    for contract in load_contracts():
+        load_days(connection, contract, work / "landing", days)
+    connection.execute("create schema restricted")
+    connection.execute(
+        "create table restricted.pseudonym_key as "
+        "select 'kill-test-key-0123456789' as pseudonym_key, 'test' as key_fingerprint"
+    )
+    connection.close()
+    environment = {**os.environ, "CONNECT360_WAREHOUSE": str(path)}
+    log = work / "seed.log"
+    seeded = _dbt("seed", ("resource_type:seed",), environment, work / "seed", log)
+    assert seeded.wait(timeout=600) == 0, log.read_text()
+    return path
+
+
 def _started(log: Path) -> int:
     """Nodes (seeds, models, tests) a build has started so far."""
     return log.read_text(errors="replace").count(" START ")
@@ -204,18 +246,16 @@ def _started(log: Path) -> int:
 def test_a_killed_dbt_build_reruns_to_the_same_warehouse(tmp_path: Path) -> None:
     """Five times: kill -9 a dbt build at a random node, then build again: each re-run
     completes and leaves the staging tables equal to a build that was never interrupted."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CONNECT360_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
-        simulate_and_load(tmp_path, people=150, days=2, start=date(2026, 2, 1), seed=22)
-    clean = {**os.environ, "CONNECT360_WAREHOUSE": str(tmp_path / "warehouse.duckdb")}
+    clean_path = _loaded_warehouse(tmp_path)
+    clean = {**os.environ, "CONNECT360_WAREHOUSE": str(clean_path)}
     killed_path = tmp_path / "killed.duckdb"
-    shutil.copy(tmp_path / "warehouse.duckdb", killed_path)
+    shutil.copy(clean_path, killed_path)
     killed = {**os.environ, "CONNECT360_WAREHOUSE": str(killed_path)}
 
     log = tmp_path / "clean.log"
     assert _dbt_build(clean, tmp_path / "clean", log).wait(timeout=600) == 0, log.read_text()
     nodes = _started(log)
-    expected = _checksums(tmp_path / "warehouse.duckdb", ("staging",))
+    expected = _checksums(clean_path, ("staging",))
     assert set(expected) == {f"staging.{model}" for model in _STAGING}
     assert nodes > 20
 
