@@ -55,6 +55,22 @@ raise SystemExit(0 if result.success else 1)
 """
 
 
+def _simulate(work: Path, seed: int) -> None:
+    """150 people over two days into work/landing (and their truth into work/truth)."""
+    simulate(
+        SimulationConfig(
+            people=150,
+            days=2,
+            start=date(2026, 2, 1),
+            seed=seed,
+            landing_dir=work / "landing",
+            truth_dir=work / "truth",
+            workers=1,
+            progress=False,
+        )
+    )
+
+
 def _environment(work: Path, name: str) -> dict[str, str]:
     """A warehouse ``name`` over the shared landing folder, with its own Dagster instance (the
     repository's dagster.yaml: the writer pool of one) and state."""
@@ -107,6 +123,15 @@ def _holders(environment: dict[str, str]) -> set[str]:
         return {slot.run_id for slot in info.claimed_slots}
 
 
+def _until_held(environment: dict[str, str], load: subprocess.Popen, attempt: int) -> None:
+    """Return once a run holds the writer pool (the load about to be killed)."""
+    deadline = time.monotonic() + 120
+    while not _holders(environment):
+        assert load.poll() is None, f"attempt {attempt}: the load ended before holding a slot"
+        assert time.monotonic() < deadline, "the load never took the pool"
+        time.sleep(0.01)
+
+
 def _start_load(environment: dict[str, str], log: Path) -> subprocess.Popen:
     with log.open("a") as output:
         return subprocess.Popen(
@@ -124,18 +149,7 @@ def test_a_killed_load_never_blocks_the_next_and_the_rerun_equals_a_clean_load(
     """Five times: kill -9 a load at a random point while it holds the warehouse pool, then
     load again. Each re-run must find the dead run, free its slot without
     help, complete, and leave raw, quarantine and the flagged fields equal to a clean load."""
-    simulate(
-        SimulationConfig(
-            people=150,
-            days=2,
-            start=date(2026, 2, 1),
-            seed=21,
-            landing_dir=tmp_path / "landing",
-            truth_dir=tmp_path / "truth",
-            workers=1,
-            progress=False,
-        )
-    )
+    _simulate(tmp_path, seed=21)
     schemas = ("raw", "quarantine")
     clean = _environment(tmp_path, "clean")
     log = tmp_path / "loads.log"
@@ -149,12 +163,10 @@ def test_a_killed_load_never_blocks_the_next_and_the_rerun_equals_a_clean_load(
     chance = random.Random(7)
     for attempt in range(5):
         load = _start_load(killed, log)
-        deadline = time.monotonic() + 120
-        while not _holders(killed):
-            assert load.poll() is None, f"attempt {attempt}: the load ended before holding a slot"
-            assert time.monotonic() < deadline, "the load never took the pool"
-            time.sleep(0.05)
+        _until_held(killed, load, attempt)
         time.sleep(chance.uniform(0, load_seconds / 3))
+        # The run frees the slot between its steps and takes it again: kill while it holds it.
+        _until_held(killed, load, attempt)
         load.send_signal(signal.SIGKILL)
         load.wait()
         assert _holders(killed), "the killed run should still hold its slot, as Dagster leaves it"
@@ -208,18 +220,7 @@ def _dbt_build(environment: dict[str, str], work: Path, log: Path) -> subprocess
 def _loaded_warehouse(work: Path) -> Path:
     """A small simulated warehouse: every stream's days loaded, the pseudonym key and the
     seeds the staging tests read."""
-    simulate(
-        SimulationConfig(
-            people=150,
-            days=2,
-            start=date(2026, 2, 1),
-            seed=22,
-            landing_dir=work / "landing",
-            truth_dir=work / "truth",
-            workers=1,
-            progress=False,
-        )
-    )
+    _simulate(work, seed=22)
     path = work / "warehouse.duckdb"
     days = [date(2026, 2, 1), date(2026, 2, 2)]
     connection = duckdb.connect(str(path))
