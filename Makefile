@@ -12,7 +12,10 @@ STAGES ?= simulate,raw_scan_floor,load,dbt_build,identity,journeys
 
 install:  ## Python dependencies (uv, locked) and the dbt manifest
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "uv>=0.5"
-	$(UV) sync --frozen
+	@# Quiet: a first install would list each of its ~160 packages.
+	$(UV) sync --frozen --quiet
+	@# The scripts and styles the Great Expectations Data Docs load, pinned, from the npm registry.
+	$(RUN) python -m orchestration.quality.data_docs
 	@# DuckDB creates the warehouse file but not its folder.
 	mkdir -p "$$(dirname "$${CONNECT360_WAREHOUSE:-data/warehouse/connect360.duckdb}")"
 	@# Parsed aside and renamed into place, so a running pipeline never reads half a manifest.
@@ -29,7 +32,11 @@ dev: install  ## The Dagster UI and daemon (schedules, sensors) on http://127.0.
 lint:  ## ruff and sqlfluff, as the test command runs them
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	@# Compiled against an empty database (the `lint` dbt target): the same answer whatever
+	@# the warehouse holds. Then the incremental branch of every model that has one.
 	$(RUN) sqlfluff lint models macros --processes 2
+	files="$$($(RUN) python lint/incremental_models.py)" && \
+		$(RUN) sqlfluff lint --config lint/incremental.cfg --processes 2 $$files
 
 format:
 	$(RUN) ruff format .
@@ -37,6 +44,8 @@ format:
 	$(RUN) sqlfluff fix models macros
 
 test: install lint  ## Every test and lint
+	@# Headless Chromium renders the Data Docs offline in a test (Debian packages, apt-get).
+	scripts/ensure-chromium
 	$(RUN) pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=20
 
 bench: install  ## Time every stage at SCALE people over DAYS days: make bench SCALE=200000

@@ -1,10 +1,11 @@
 {#
-    The journey models that hold one customer's rows (touchpoints, sessions, moment touchpoints,
-    journey moments, attribution paths) are incremental on DuckDB: a run deletes the rows of the customers listed in
-    `int_journey_changes` and inserts them again from the current inputs, and keeps every other
-    customer's rows as they are. `int_journey_changes` lists a customer when anything their rows
-    are made of changed since the last complete run of the layer (see its header), so the result
-    equals a full rebuild. On Spark they are tables, rebuilt in full.
+    The journey models that hold one customer's rows (touchpoints, sessions and their customers,
+    moment touchpoints, journey moments, attribution paths) are incremental on DuckDB: a run
+    deletes the rows of the customers listed in `int_journey_changes` and inserts them again
+    from the current inputs, and keeps every other customer's rows as they are.
+    `int_journey_changes` lists a customer when anything their rows are made of changed since the
+    last complete run of the layer (see its header), so the result equals a full rebuild. On
+    Spark they are tables, rebuilt in full.
 
     The layer's models run together (the Dagster job, `dbt run --select
     +path:models/marts/journeys`). After changing a journey model, a journey seed or a journey
@@ -33,9 +34,7 @@
         | selectattr('resource_type', 'equalto', 'model')
         | selectattr('name', 'equalto', model_name)
         | first -%}
-    {{- return(adapter.get_relation(
-        database=node.database, schema=node.schema, identifier=node.alias
-    )) -}}
+    {{- return(connect360.existing_relation(node.database, node.schema, node.alias)) -}}
 {%- endmacro %}
 
 
@@ -56,6 +55,19 @@
             changes.session_subject = {{ row }}.session_subject
             and changes.channel = {{ row }}.channel
     )
+{%- endmacro %}
+
+
+{#
+    True for a row whose sessions this run cuts: on an incremental run, the changed session
+    subjects' (above); on a full build, every row.
+#}
+{% macro in_this_run_of_sessions(row) -%}
+    {%- if connect360.journey_is_incremental() -%}
+        {{ connect360.is_changed_session_subject(row) }}
+    {%- else -%}
+        true
+    {%- endif -%}
 {%- endmacro %}
 
 
@@ -109,9 +121,12 @@
 {%- endmacro %}
 
 
-{# The sessions of the changed customers, as they are after this run's `sessions`. #}
+{#
+    The sessions of the changed customers, as they are after this run's `int_sessions_stitched`.
+    A model calling it only on its incremental path names that model in a `-- depends_on:` hint.
+#}
 {% macro changed_customers_sessions() -%}
-    select sessions.session_id
-    from {{ ref('sessions') }} as sessions
-    where sessions.customer_id in ({{ connect360.changed_journey_customers() }})
+    select stitched.session_id
+    from {{ ref('int_sessions_stitched') }} as stitched
+    where stitched.customer_id in ({{ connect360.changed_journey_customers() }})
 {%- endmacro %}

@@ -100,3 +100,24 @@
 {% macro duckdb__json_array_elements(column) -%}
     unnest(cast(json_extract({{ column }}, '$[*]') as varchar[]))
 {%- endmacro %}
+
+{#-
+    Like json_array_elements, with each element's position in the array (from 0): two columns
+    for the select list, `select id, {{ json_array_elements_with_position('items', 'item',
+    'item_position') }} from t`.
+#}
+{% macro json_array_elements_with_position(column, element, position) -%}
+    {{ return(adapter.dispatch('json_array_elements_with_position', 'connect360')(
+        column, element, position
+    )) }}
+{%- endmacro %}
+
+{% macro default__json_array_elements_with_position(column, element, position) -%}
+    posexplode(from_json({{ column }}, 'array<string>')) as ({{ position }}, {{ element }})
+{%- endmacro %}
+
+{% macro duckdb__json_array_elements_with_position(column, element, position) -%}
+    unnest(cast(json_extract({{ column }}, '$[*]') as varchar[])) as {{ element }},
+    generate_subscripts(cast(json_extract({{ column }}, '$[*]') as varchar[]), 1) - 1
+        as {{ position }}
+{%- endmacro %}

@@ -118,6 +118,9 @@
     {%- if not execute or not is_incremental() -%}
         {{- return(false) -}}
     {%- endif -%}
+    {%- if lint_branch() is not none -%}
+        {{- return(lint_branch()) -}}
+    {%- endif -%}
     {%- set names = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
     {%- if '_loaded_at' not in names or '_partition_date' not in names
         or rules_column not in names -%}

@@ -7,6 +7,7 @@ import pytest
 
 #: Slowest first, by their fixtures' measured time (`--durations` in the test command's output).
 _SLOW_FILES = (
+    "test_dagster_dev.py",
     "test_spark.py",
     "test_journeys_incremental.py",
     "test_kill_and_recover.py",

@@ -81,6 +81,7 @@ def test_asset_keys_are_kept():
         "intermediate/int_moment_touchpoints",
         "intermediate/int_purchases_price_differed",
         "intermediate/int_sessions_sessionized",
+        "intermediate/int_sessions_stitched",
         "intermediate/int_touchpoints_applied",
         "intermediate/int_touchpoints_attributed",
         "intermediate/int_touchpoints_unioned",
@@ -147,11 +148,13 @@ def test_asset_keys_are_kept():
         "staging/stg_crm__contacts",
         "staging/stg_email__events",
         "staging/stg_experiments__assignments",
+        "staging/stg_identity__probabilistic_edges",
         "staging/stg_marketing__price_list",
         "staging/stg_marketing__sends",
         "staging/stg_mobile_app__events",
         "staging/stg_orders__orders",
         "staging/stg_pos__receipts",
+        "staging/stg_sentiment__social_mentions",
         "staging/stg_shipping__tracking_events",
         "staging/stg_sms__messages",
         "staging/stg_social__mentions",
@@ -208,7 +211,8 @@ def test_raw_assets_have_groups_owners_descriptions_and_the_writer_pool():
     graph = defs.resolve_asset_graph()
     for contract in load_contracts():
         node = graph.get(dg.AssetKey(["raw", contract.stream]))
-        assert node.group_name == contract.channel
+        assert node.group_name == "raw"
+        assert node.tags["channel"] == contract.channel
         assert node.owners == [contract.owner]
         assert node.description.startswith(contract.title)
         assert node.pools == {WAREHOUSE_POOL}

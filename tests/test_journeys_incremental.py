@@ -22,6 +22,7 @@ LAST_HISTORY_DAY, NEW_DAY = "2026-03-14", "2026-03-15"
 #: Every incremental model of the layer, and the tables built on them, by schema.
 COMPARED = (
     "journeys.int_sessions_sessionized",
+    "journeys.int_sessions_stitched",
     "journeys.int_moment_touchpoints",
     "journeys.int_touchpoints_applied",
     "marts.touchpoints",
@@ -34,6 +35,7 @@ COMPARED = (
 )
 INCREMENTAL_MODELS = (
     "int_sessions_sessionized",
+    "int_sessions_stitched",
     "int_moment_touchpoints",
     "int_touchpoints_applied",
     "touchpoints",

@@ -2,28 +2,43 @@
 rule both ways, at its edges (a send one second after an opt-out, an opt-in that arrives after the
 send, a call at 20:59 and at 21:00 local time, the fourth send in a cap window, a discount on the
 13th and the 14th day after a full-price purchase, a send to an erased address at the end of the
-grace period and one second after it)."""
+grace period and one second after it). The Data Docs of every suite on them, rendered in
+headless Chromium with the network off."""
 
+import dataclasses
+import re
 import shutil
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import unquote
 
 import dagster as dg
 import duckdb
 import pytest
 from handmade import Warehouse, segment
+from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
+from orchestration.ingestion.contracts import load_contracts
 from orchestration.quality import project
 from orchestration.quality.checks import great_expectations_checks
+from orchestration.quality.data_docs import remote_loads
 from orchestration.quality.governance import write_summary
 from orchestration.quality.runner import (
+    SuiteOutcome,
     ValidationLedger,
     build_data_docs,
     open_context,
     run_suite,
     validate_warehouse,
 )
-from orchestration.quality.suites import suite_named
+from orchestration.quality.suites import EMAIL_PATTERN, PHONE_PATTERN, SUITES, suite_named
 from orchestration.resources import WarehouseResource
 from orchestration.transform.assets import (
     connect360_activation_assets,
@@ -150,6 +165,8 @@ RECORDS = [
 ]
 #: Sends the warehouse suppresses, because their customer was erased.
 ERASED_SENDS = {"s-dee-grace-end", "s-dee-after-grace"}
+
+T = TypeVar("T")
 
 EXPECTED_VIOLATIONS = {
     "send_without_opt_in": {"s-after-opt-out", "s-sms-before-opt-in"},
@@ -307,6 +324,260 @@ def test_personal_data_passes_on_keys_and_fails_on_an_email_or_phone_in_a_mart(v
         "marts.consent_ledger.consent_source",
         "marts.marketing_send_compliance.campaign_id",
     }
+
+
+@pytest.fixture(scope="module")
+def data_docs(validated) -> tuple[Any, Path, list[SuiteOutcome]]:
+    """Every suite validated in two runs (the second validating every landing day again, as
+    after a reload), the Data Docs built after each: the context, the index, the outcomes."""
+    warehouse, work = validated
+    context = open_context(work / "data-docs")
+    outcomes: list[SuiteOutcome] = []
+    connection = duckdb.connect(str(warehouse.path), read_only=True)
+    try:
+        for run in ("run-1", "run-2"):
+            ledger = ValidationLedger(work / run)
+            outcomes = [
+                run_suite(context, connection, suite, ledger, run_name=f"test {run}")
+                for suite in SUITES
+            ]
+            index = build_data_docs(context, outcomes)
+    finally:
+        connection.close()
+    return context, index, outcomes
+
+
+@pytest.fixture(scope="module")
+def offline_browser() -> Iterator[webdriver.Chrome]:
+    """Headless Chromium with the network off: DevTools emulates being offline, no host name
+    resolves, and anything that would still go out goes to a closed local port."""
+    chromium, chromedriver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium and chromedriver):
+        pytest.fail("Chromium and chromedriver are missing: run scripts/ensure-chromium")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        # Tall enough that the page's fixed footer covers none of the table.
+        "--window-size=1400,2400",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        "--proxy-server=http://127.0.0.1:9",
+    ):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    browser = webdriver.Chrome(options=options, service=Service(chromedriver))
+    browser.set_network_conditions(
+        offline=True, latency=0, download_throughput=0, upload_throughput=0
+    )
+    try:
+        yield browser
+    finally:
+        browser.quit()
+
+
+_ROWS = "#Validation-Results tr.clickable-row"
+
+
+def _again_if_redrawn(read: Callable[[], T]) -> T:
+    """``read()``, once more if the table was redrawn under it (it draws itself twice)."""
+    for _ in range(4):
+        try:
+            return read()
+        except StaleElementReferenceException:
+            time.sleep(0.2)
+    return read()
+
+
+def _shown_rows(browser: webdriver.Chrome) -> tuple[tuple[int, int], dict[str, str]]:
+    """The table's "Showing 11 to 20 of 20 rows" (as 11, 20) and its rows: the page each opens
+    -> the row's text."""
+    info = browser.find_element(By.CSS_SELECTOR, "#Validation-Results .pagination-info").text
+    first, last, total = map(int, re.findall(r"\d+", info)[:3])
+    rows = browser.find_elements(By.CSS_SELECTOR, _ROWS)
+    shown = {row.get_attribute("data-href"): row.text for row in rows}
+    assert len(shown) == last - first + 1, info
+    return (first, total - last), shown
+
+
+def _listed_validations(browser: webdriver.Chrome, index: Path) -> dict[str, str]:
+    """The validations the index lists once its scripts ran, on every page of its table: the
+    page each row opens -> the row's text."""
+    browser.get(index.as_uri())
+    try:
+        WebDriverWait(browser, 15).until(
+            expected_conditions.presence_of_element_located(
+                (By.CSS_SELECTOR, "#Validation-Results .pagination-info")
+            )
+        )
+    except TimeoutException:
+        return {}
+    listed: dict[str, str] = {}
+    while True:
+        (first, left), shown = _again_if_redrawn(lambda: _shown_rows(browser))
+        listed |= shown
+        if not left:
+            return listed
+        _turn_page(browser, first)
+
+
+def _turn_page(browser: webdriver.Chrome, first: int) -> None:
+    """Click the table's next page, again if the table redrew itself over the click."""
+    for _ in range(5):
+        _again_if_redrawn(
+            lambda: browser.find_element(
+                By.CSS_SELECTOR, "#Validation-Results .page-next a"
+            ).click()
+        )
+        try:
+            WebDriverWait(browser, 3).until(
+                lambda _: _again_if_redrawn(lambda: _shown_rows(browser))[0][0] != first
+            )
+            return
+        except TimeoutException:
+            continue
+    raise AssertionError("the index's table does not turn to its next page")
+
+
+def _network_failures(browser: webdriver.Chrome) -> list[str]:
+    return [
+        entry["message"] for entry in browser.get_log("browser") if "net::ERR" in entry["message"]
+    ]
+
+
+def test_the_data_docs_list_every_validation_offline(data_docs, offline_browser) -> None:
+    context, index, _ = data_docs
+    site = index.parent
+    stored = context.validation_results_store.list_keys()
+    assert len(stored) == 2 * 10  # ten suites find something to validate in each run
+    # No page or style sheet of the site loads anything from the network.
+    for path in [*site.rglob("*.html"), *site.rglob("*.css")]:
+        assert remote_loads(path.read_text()) == [], path.relative_to(site)
+
+    listed = _listed_validations(offline_browser, index)
+    assert _network_failures(offline_browser) == []
+    assert len(listed) == len(stored)
+    for link, text in listed.items():
+        assert (site / unquote(link)).is_file(), link
+        assert "__none__" not in text and "None" not in text
+    suite_tables = {suite.name: suite.table for suite in SUITES}
+    for key in stored:
+        suite = key.expectation_suite_identifier.name
+        assert any(
+            f"/{suite}/" in link and suite_tables[suite] in text and key.run_id.run_name in text
+            for link, text in listed.items()
+        ), (suite, key.run_id.run_name)
+
+    # A row opens its validation page, which names its data asset and its run.
+    offline_browser.get(index.as_uri())
+
+    def open_first_row() -> str:
+        row = offline_browser.find_element(By.CSS_SELECTOR, _ROWS)
+        link = row.get_attribute("data-href")
+        row.click()
+        return link
+
+    link = _again_if_redrawn(open_first_row)
+    WebDriverWait(offline_browser, 15).until(expected_conditions.url_contains(link))
+    page = offline_browser.find_element(By.TAG_NAME, "body").text
+    suite = unquote(link).split("/")[1]
+    assert f"Data asset: {suite_tables[suite]}" in page
+    # The breadcrumb: suite / data asset / run name / run time.
+    assert f"{suite} / {suite_tables[suite]} / test run-2 /" in page
+    assert "__none__" not in page
+    # The consent rules' page lists the failing sends.
+    link = next(link for link in listed if "/consent_rules/" in link)
+    offline_browser.get((site / unquote(link)).as_uri())
+    page = offline_browser.find_element(By.TAG_NAME, "body").text
+    assert "Data asset: marts.marketing_send_compliance" in page
+    for send_ids in EXPECTED_VIOLATIONS.values():
+        for send_id in send_ids:
+            assert send_id in page
+    assert _network_failures(offline_browser) == []
+
+
+#: The hand-made people's personal data, as landed and percent-encoded as in a page path.
+PERSONAL_VALUES = {
+    value
+    for person in (ANA, BEN, CY, DEE)
+    for value in (person["email"], person["email"].replace("@", "%40"), person["phone"])
+}
+
+
+def _failing_record_names(context: Any, outcomes: list[SuiteOutcome]) -> list[object]:
+    """Every value that names a failing record in the Data Docs (the failing values and the
+    keys of their rows, in every stored validation) and in the checks' ``failing_keys_sample``."""
+    values: list[object] = []
+    store = context.validation_results_store
+    for key in store.list_keys():
+        for expectation in store.get(key).results:
+            result = expectation.result or {}
+            # A failing value is a cell, or a list of them (a pair of columns compared).
+            for value in result.get("partial_unexpected_list") or []:
+                values += value if isinstance(value, list) else [value]
+            for row in result.get("unexpected_index_list") or []:
+                values += row.values()
+    for outcome in outcomes:
+        for found in outcome.expectations.values():
+            for sample in found.sample_keys:
+                values += sample.values()
+    return values
+
+
+def _personal(values: list[object]) -> list[str]:
+    return [
+        value
+        for value in values
+        if isinstance(value, str)
+        and (
+            value in PERSONAL_VALUES
+            or re.search(EMAIL_PATTERN, value)
+            or re.fullmatch(PHONE_PATTERN, value)
+        )
+    ]
+
+
+def test_failing_records_are_named_by_keys_that_identify_no_person(
+    validated, data_docs, tmp_path
+) -> None:
+    warehouse, _ = validated
+    context, index, outcomes = data_docs
+    names = _failing_record_names(context, outcomes)
+    # Sends, source records, touchpoints, requests and pseudonymous subject keys are named...
+    assert {"s-cap-4", "marketing__sends:s-dee-after-grace", "web__events:pv-path"} <= {
+        name for name in names if isinstance(name, str)
+    }
+    # ...and nothing that is personal data, in the results, the pages or the check metadata.
+    assert _personal(names) == []
+    for page in index.parent.rglob("*.html"):
+        text = page.read_text()
+        assert not [value for value in PERSONAL_VALUES if value in text], page
+
+    # A source record key is the id its source system gave the record: no contract builds
+    # one from a field holding personal data (an email, a phone, a name, a handle).
+    for contract in load_contracts():
+        tagged = contract.pii_fields()
+        assert not [field for field in contract.record_id if field in tagged], contract.stream
+
+    # The check bites: a suite naming its failing sends by the recipient's address is caught.
+    leaky = dataclasses.replace(
+        suite_named("consent_rules"),
+        sql=f"""
+            select batch.*, json_extract_string(sends.payload, '$.recipient.email') as recipient
+            from ({suite_named("consent_rules").sql}) as batch
+            inner join raw.marketing__sends as sends on sends.record_key = batch.send_id
+        """,
+        index_columns=("send_id", "recipient"),
+    )
+    leaky_context = open_context(tmp_path)
+    connection = duckdb.connect(str(warehouse.path), read_only=True)
+    try:
+        outcome = run_suite(leaky_context, connection, leaky, ValidationLedger(tmp_path))
+    finally:
+        connection.close()
+    assert ANA["email"] in _personal(_failing_record_names(leaky_context, [outcome]))
 
 
 def test_the_suites_under_version_control_match_the_code() -> None:

@@ -17,8 +17,8 @@
     `change` says what happened this run: new, kept, merged (the node's customer was merged
     into another) or split (the node left its customer).
 -#}
-{%- set state = adapter.get_relation(
-    database=this.database, schema=this.schema, identifier='identity_customer_id_state'
+{%- set state = connect360.existing_relation(
+    this.database, this.schema, 'identity_customer_id_state'
 ) -%}
 {%- set run_at = "cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S') ~ "' as timestamp)" -%}
 

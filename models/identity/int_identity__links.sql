@@ -15,10 +15,8 @@
     identifier. `match_probability`
     is the match's probability (NULL for a shared identifier).
 -#}
-{%- set matches = source('identity', 'probabilistic_edges') -%}
-{%- set use_matches = (
-    var('identity_probabilistic_matching', true) and load_relation(matches) is not none
-) -%}
+{%- set matches = ref('stg_identity__probabilistic_edges') -%}
+{%- set use_matches = var('identity_probabilistic_matching', true) -%}
 {%- set merging_tier = var('identity_match_merging_tier', 6) -%}
 {%- set match_tier = var('identity_probabilistic_tier', 13) -%}
 with occurrences as (
@@ -35,8 +33,8 @@ hubs as (
     where is_hub
 ),
 
--- The probabilistic matches, or none when they are turned off or not computed yet; a reviewer's
--- rejected pairs (var identity_rejected_matches: a list of [record id, record id]) are left out.
+-- The probabilistic matches (none before the matcher has run, or when they are turned off); a
+-- reviewer's rejected pairs (var identity_rejected_matches: [record id, record id]) are left out.
 matches as (
     {%- if use_matches %}
         select

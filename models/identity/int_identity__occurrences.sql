@@ -13,7 +13,9 @@
     Each record names a hub: its strongest identifier (macros/identity_types.sql). The graph
     links the hub to each of the record's other identifiers, so a record with n identifiers
     gives n - 1 links instead of n(n - 1)/2, with the same connectivity. A record without any
-    identifier gets one row with a NULL identifier, so the bridge still lists it.
+    identifier gets one row with a NULL identifier, so the bridge still lists it. An identifier a
+    record carries twice (a contact whose phone and mobile phone are one number) is one row, in
+    its first place.
 
     Sources list their identifiers strongest first; a consent subject's type comes from the row.
     Automated traffic (web events whose user agent is a robot's, `is_bot`) carries no identifiers:
@@ -173,10 +175,19 @@
         where
             (slots.ordinal = 0 and hubs.hub_ordinal is null)
             {%- for _ in source['identifiers'] %}
+                {%- set slot = loop.index %}
                 or (
-                    slots.ordinal = {{ loop.index }}
-                    and hubs.type_{{ loop.index }} is not null
-                    and hubs.value_{{ loop.index }} is not null
+                    slots.ordinal = {{ slot }}
+                    and hubs.type_{{ slot }} is not null
+                    and hubs.value_{{ slot }} is not null
+                    {#- An identifier the record carries twice is one occurrence, the first. #}
+                    {%- for earlier in range(1, slot) %}
+                        and not coalesce(
+                            hubs.type_{{ earlier }} = hubs.type_{{ slot }}
+                            and hubs.value_{{ earlier }} = hubs.value_{{ slot }},
+                            false
+                        )
+                    {%- endfor %}
                 )
             {%- endfor %}
     ),

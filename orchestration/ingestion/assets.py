@@ -27,6 +27,7 @@ from orchestration.ingestion.reader import (
     refused_files,
     unclaimed_files,
 )
+from orchestration.quality.checks import landing_quality_checks
 from orchestration.resources import LandingResource, WarehouseResource
 from orchestration.settings import WAREHOUSE_POOL, Settings
 
@@ -156,7 +157,7 @@ def build_raw_asset(
     @dg.asset(
         key=raw_asset_key(contract),
         name=None,
-        group_name=contract.channel,
+        group_name=RAW_PREFIX,
         owners=[contract.owner],
         description=f"{contract.title}. {contract.description}",
         partitions_def=partitions,
@@ -269,10 +270,19 @@ def build_raw_assets(
 
 RAW_SELECTION = dg.AssetSelection.key_prefixes(RAW_PREFIX)
 
+#: What the load job checks: the landing suites of Great Expectations (``landing_quality``). The
+#: dbt source tests on raw tables run with the next build, in its dbt step.
+LANDING_CHECKS = dg.AssetSelection.checks(*landing_quality_checks.check_keys)
+#: The checks on raw assets, without the assets.
+RAW_CHECKS = RAW_SELECTION - RAW_SELECTION.without_checks()
+
 raw_load_job = dg.define_asset_job(
     "load_landing",
-    selection=RAW_SELECTION,
+    selection=RAW_SELECTION.without_checks() | LANDING_CHECKS,
     description="Load landing days of every channel into raw and quarantine tables.",
+    # One process for the run: a raw load is a second or less of work, and a process per
+    # step would cost more than the load (a one-day reload of every channel takes seconds).
+    executor_def=dg.in_process_executor,
 )
 
 

@@ -129,9 +129,16 @@ def build_quality_checks(step: str) -> dg.AssetChecksDefinition:
         ledger = ValidationLedger(directory)
         outcomes = []
         shared: dict = {}
+        # The Data Docs name each validation by this step and its Dagster run (as the UI
+        # abbreviates run ids), so a reviewer finds the run that made it.
+        run_name = f"{STEPS[step]} {context.run.run_id[:8]}"
         with warehouse.connect(read_only=True) as connection:
             for suite in suites:
-                outcomes.append(run_suite(gx_context, connection, suite, ledger, shared=shared))
+                outcomes.append(
+                    run_suite(
+                        gx_context, connection, suite, ledger, run_name=run_name, shared=shared
+                    )
+                )
             ledger.save()
             docs = str(build_data_docs(gx_context, outcomes))
             summary = str(write_summary(connection, gx_context, directory))

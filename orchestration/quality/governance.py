@@ -3,7 +3,8 @@
 It shows consent coverage by purpose, consent-rule violations by rule for every validated batch
 (from the Great Expectations results, so the page and the Data Docs agree), erasure requests
 received and honoured, the personal-data inventory from the dbt column tags, and the owner of
-each source. Only counts, rule names and pseudonymous keys appear on it.
+each source. Only counts, rule names, landing days and the names of columns and sources
+appear on it: it names no record.
 """
 
 from __future__ import annotations
@@ -174,8 +175,10 @@ def write_summary(connection: duckdb.DuckDBPyConnection, context: Any, directory
         "<h1>360Connect governance summary</h1>",
         f"<p>Written {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. The Data Docs beside this page "
         '(<a href="data_docs/index.html">data_docs/index.html</a>) list every validation with '
-        "its failing records by pseudonymous key. The probabilistic matching model that may "
-        "merge customers, with every parameter and the pairs nearest its threshold, is on "
+        "its failing records named by ids (source record keys, send, touchpoint and customer "
+        "ids, pseudonymous subject keys), never by personal data. The probabilistic matching "
+        "model that may merge customers, with every parameter and the pairs nearest its "
+        "threshold, is on "
         '<a href="match_model.html">match_model.html</a>; every merge it made of two CRM '
         "contacts (or other one-per-person ids) is listed in identity.identity_match_merges."
         "</p>",

@@ -29,6 +29,7 @@ from great_expectations.data_context.types.resource_identifiers import (
     ValidationResultIdentifier,
 )
 
+from orchestration.quality.data_docs import localize
 from orchestration.quality.suites import BATCH_ROWS, Suite, parameters
 from orchestration.settings import REPO_ROOT
 
@@ -203,11 +204,14 @@ def run_suite(
     ledger: ValidationLedger,
     *,
     run_time: datetime | None = None,
+    run_name: str | None = None,
     shared: dict[str, pd.DataFrame] | None = None,
 ) -> SuiteOutcome:
     """Validate the suite's pending batches; store each result for the Data Docs.
 
-    ``shared`` keeps candidate sets between the suites of one run that compute the same one.
+    ``run_name`` names the run on the Data Docs (the Dagster step and run; by default the suite
+    and batch). ``shared`` keeps candidate sets between the suites of one run that compute the
+    same one.
     """
     run_time = run_time or datetime.now(UTC)
     expectation_suite = context.suites.get(suite.name)
@@ -224,11 +228,18 @@ def run_suite(
         result = _batch(context, suite, frame).validate(
             expectation_suite, result_format=result_format, expectation_parameters=parameters()
         )
+        run_id = RunIdentifier(run_name=run_name or f"{suite.name} {label}", run_time=run_time)
         key = ValidationResultIdentifier(
             expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.name),
-            run_id=RunIdentifier(run_name=f"{suite.name} {label}", run_time=run_time),
+            run_id=run_id,
             batch_identifier=label,
         )
+        # What the validation page shows as the run and the data asset: a batch validated on its
+        # own carries no run in its result, and a dataframe batch's spec no asset name (the page
+        # would say "Run Name __none__" and "Data asset: None").
+        result.meta["run_id"] = run_id
+        result.meta["validation_time"] = run_time
+        result.meta.setdefault("batch_spec", {})["data_asset_name"] = suite.table
         context.validation_results_store.set(key, result)
         outcome.result_keys.append(key)
         outcome.batches.append(label)
@@ -269,13 +280,18 @@ def validate_warehouse(warehouse: Path, suite: Suite, directory: Path) -> tuple[
 
 
 def build_data_docs(context: Any, outcomes: list[SuiteOutcome]) -> Path:
-    """The Data Docs pages of this run's results, and the index over every run so far."""
-    keys = [key for outcome in outcomes for key in outcome.result_keys]
+    """The Data Docs pages of this run's results and of their suites, and the index over every
+    run so far, loading nothing from the network (``data_docs.localize``)."""
+    keys: list[Any] = [key for outcome in outcomes for key in outcome.result_keys]
     if keys:
+        suites = sorted({outcome.suite for outcome in outcomes if outcome.result_keys})
+        keys += [ExpectationSuiteIdentifier(name=name) for name in suites]
         context.build_data_docs(resource_identifiers=keys)
     else:
         context.build_data_docs()
-    return docs_index(context)
+    index = docs_index(context)
+    localize(index.parent)
+    return index
 
 
 def docs_index(context: Any) -> Path:

@@ -7,9 +7,10 @@ A suite validates bounded pandas batches read from DuckDB, never a whole large t
 - ``candidates``: a SQL-computed set that is small by construction (one row per mart column,
   per erased subject, per group), validated whole on every run.
 
-Each batch's columns are what the expectations judge plus the pseudonymous keys that name a
-failing row in the Data Docs (``index_columns``). Parameters written ``{"$PARAMETER": name}`` in
-an expectation are filled at validation time from ``parameters()``, so the suites under version
+Each batch's columns are what the expectations judge plus the ids that name a failing row in
+the Data Docs (``index_columns``): source record keys, the warehouse's own ids, pseudonymous keys
+or column names, never personal data. Parameters written ``{"$PARAMETER": name}`` in an
+expectation are filled at validation time from ``parameters()``, so the suites under version
 control and the project's configuration (dbt vars) cannot disagree.
 
 The suites' JSON under ``gx/expectations`` is written from here by

@@ -25,6 +25,8 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from orchestration.ingestion.contracts import load_contracts
+from orchestration.ingestion.loader import ensure_tables
 from orchestration.resources import connect_warehouse
 from orchestration.settings import REPO_ROOT, WAREHOUSE_POOL, Settings
 
@@ -141,18 +143,40 @@ class Connect360Translator(DagsterDbtTranslator):
         return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        fqn = dbt_resource_props.get("fqn", [])
+        # One group per layer, so the lineage view reads as the pipeline: raw, staging,
+        # restricted, identity, the intermediate domains (journeys, commerce), marts,
+        # activation (the marts the consent checks gate), reference (seeds). The channel or
+        # domain below a layer is a tag.
         if dbt_resource_props["resource_type"] == "seed":
             return "reference"
-        # fqn is [project, folder, subfolder..., name]: models/marts/cx/x.sql -> "marts_cx".
-        folders = fqn[1:-1]
-        return "_".join(folders[:2]) if folders else None
+        layer, domain = _layer_and_domain(dbt_resource_props)
+        if layer == "intermediate":
+            return domain
+        if layer == "marts" and domain == "activation":
+            return "activation"
+        return layer
+
+    def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
+        tags = dict(super().get_tags(dbt_resource_props))
+        layer, domain = _layer_and_domain(dbt_resource_props)
+        if layer:
+            tags["layer"] = layer
+        if domain:
+            # Staging folders are channels (web, crm, ...), the others domains (journeys, ...).
+            tags["channel" if layer == "staging" else "domain"] = domain
+        return tags
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
         owner = (dbt_resource_props.get("meta") or {}).get("owner") or (
             dbt_resource_props.get("config", {}).get("meta") or {}
         ).get("owner")
         return [owner] if owner else []
+
+
+def _layer_and_domain(dbt_resource_props: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """A model's layer folder and the folder below it: models/marts/cx/x.sql -> (marts, cx)."""
+    folders = list(dbt_resource_props.get("fqn", []))[1:-1]
+    return (folders[0] if folders else None, folders[1] if len(folders) > 1 else None)
 
 
 #: Activation marts feed outreach: they are built in a step of their own, after the blocking
@@ -172,10 +196,7 @@ _TRANSLATOR = Connect360Translator(
 )
 def connect360_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     """Build (run and test) the dbt project, all but the activation marts."""
-    retention_days = run_target_retention_days()  # a bad setting fails before the build
-    wait_for_the_warehouse(context.log.warning)
-    yield from dbt.cli(["build"], context=context).stream()
-    prune_run_targets(retention_days)
+    yield from build(context, dbt)
 
 
 @dbt_assets(
@@ -190,19 +211,111 @@ def connect360_activation_assets(
     context: dg.AssetExecutionContext, dbt: DbtCliResource
 ) -> Iterator[Any]:
     """Build (run and test) the activation marts, once the consent checks let them through."""
-    retention_days = run_target_retention_days()
+    yield from build(context, dbt)
+
+
+def build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    """``dbt build`` of the step's selection; each built model's materialization carries its
+    row count and column types, read once dbt has let go of the warehouse (DuckDB has one
+    writer, so nothing can read the file while dbt writes it). A failed dbt still reports what
+    it built before failing."""
+    retention_days = run_target_retention_days()  # a bad setting fails before the build
     wait_for_the_warehouse(context.log.warning)
-    yield from dbt.cli(["build"], context=context).stream()
+    invocation = dbt.cli(["build"], context=context)
+    events: list[Any] = []
+    failure: Exception | None = None
+    try:
+        events.extend(invocation.stream())
+    except Exception as error:
+        failure = error
+    yield from with_table_metadata(events, invocation.manifest, context.log)
     prune_run_targets(retention_days)
+    if failure is not None:
+        raise failure
+
+
+def with_table_metadata(
+    events: Sequence[Any], manifest: Mapping[str, Any], log: Any
+) -> Iterator[Any]:
+    """The events, each model or seed materialization with ``dagster/row_count`` (tables) and
+    ``dagster/column_schema`` from the warehouse's catalog."""
+    relations = {}
+    for event in events:
+        unique_id = _unique_id(event)
+        node = manifest["nodes"].get(unique_id or "", {})
+        if node.get("resource_type") in {"model", "seed", "snapshot"} and node.get("relation_name"):
+            relations[unique_id] = (node["schema"], node["alias"])
+    described = describe_tables(set(relations.values()), log) if relations else {}
+    for event in events:
+        metadata = described.get(relations.get(_unique_id(event) or "", ("", "")))
+        yield event.with_metadata({**event.metadata, **metadata}) if metadata else event
+
+
+def _unique_id(event: Any) -> str | None:
+    if not isinstance(event, dg.Output | dg.AssetMaterialization):
+        return None
+    value = (event.metadata or {}).get("unique_id")
+    return getattr(value, "text", value)
+
+
+def describe_tables(
+    tables: set[tuple[str, str]], log: Any
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """Row counts and column types of ``(schema, name)`` relations in the DuckDB warehouse
+    (counting a view runs its query: the project's views are thin); nothing on another dbt
+    target."""
+    if os.environ.get("CONNECT360_DBT_TARGET", "duckdb") != "duckdb":
+        return {}
+    connection = connect_warehouse(
+        Settings.from_env().warehouse_path, read_only=True, log=log.warning
+    )
+    try:
+        catalog = connection.execute(
+            "select tables.table_schema, tables.table_name, "
+            "list(columns.column_name order by columns.ordinal_position), "
+            "list(columns.data_type order by columns.ordinal_position) "
+            "from information_schema.tables as tables "
+            "inner join information_schema.columns as columns using (table_catalog, "
+            "table_schema, table_name) "
+            "where tables.table_catalog = current_database() "
+            "group by all"
+        ).fetchall()
+        described = {}
+        for schema, name, columns, types in catalog:
+            if (schema, name) not in tables:
+                continue
+            metadata: dict[str, Any] = {
+                "dagster/column_schema": dg.TableSchema(
+                    columns=[
+                        dg.TableColumn(column, data_type.lower())
+                        for column, data_type in zip(columns, types, strict=True)
+                    ]
+                )
+            }
+            (rows,) = connection.execute(f'select count(*) from "{schema}"."{name}"').fetchone()
+            metadata["dagster/row_count"] = dg.MetadataValue.int(rows)
+            described[(schema, name)] = metadata
+    finally:
+        connection.close()
+    return described
 
 
 def wait_for_the_warehouse(log: Callable[[str], None]) -> None:
     """Before dbt opens the DuckDB warehouse, wait for any other process holding it (a BI tool
     reading the live file) and say so: dbt-duckdb retries a locked file without a word. After
-    ``connect_warehouse``'s timeout the step fails naming the process."""
+    ``connect_warehouse``'s timeout the step fails naming the process.
+
+    Every contract's raw and quarantine tables are created too, empty if nothing has landed for
+    them yet: a channel whose first file is still to come (a new deployment, a stream that only
+    starts later) leaves its staging model empty instead of failing the build."""
     if os.environ.get("CONNECT360_DBT_TARGET", "duckdb") != "duckdb":
         return
-    connect_warehouse(Settings.from_env().warehouse_path, log=log).close()
+    connection = connect_warehouse(Settings.from_env().warehouse_path, log=log)
+    try:
+        for contract in load_contracts():
+            ensure_tables(connection, contract)
+    finally:
+        connection.close()
 
 
 def dbt_resource() -> DbtCliResource:

@@ -1,7 +1,8 @@
 {#-
-    One row per line of the latest version of every online order: what was bought, at what price,
-    and whether it was bought at full price (no discount code on the order, no discount on the
-    line, not marked down from a compare-at price).
+    One row per line of the latest version of every online order (`line_number`, its place in
+    the order from 1): what was bought, at what price, and whether it was bought at full price
+    (no discount code on the order, no discount on the line, not marked down from a compare-at
+    price).
 -#}
 with
 
@@ -32,7 +33,9 @@ lines as (
         discount_codes_json,
         total_discounts,
         cancelled_at,
-        {{ connect360.json_array_elements('line_items_json') }} as line_json
+        {{ connect360.json_array_elements_with_position(
+            'line_items_json', 'line_json', 'line_position'
+        ) }}
     from latest_versions
     where version_rank = 1
 ),
@@ -44,6 +47,7 @@ typed as (
         ordered_at,
         order_channel,
         cancelled_at,
+        line_position + 1 as line_number,
         {{ connect360.json_text('line_json', '$.sku') }} as sku,
         {{ connect360.json_int('line_json', '$.quantity') }} as quantity,
         {{ connect360.json_decimal('line_json', '$.price', 18, 2) }} as unit_price,
@@ -61,6 +65,7 @@ final as (
         order_id,
         ordered_at,
         order_channel,
+        line_number,
         sku,
         quantity,
         unit_price,

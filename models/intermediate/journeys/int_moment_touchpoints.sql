@@ -25,8 +25,8 @@
     names came earlier: a visit after a purchase in a store is not a first touch. A touchpoint
     matching several rules takes the one with the lowest `priority`.
 
-    A session's touchpoints belong to the session's customer, so anonymous events before an
-    identify call join the moment of the person who identified.
+    A session's touchpoints belong to the session's customer (`int_sessions_stitched`), so
+    anonymous events before an identify call join the moment of the person who identified.
 
     `contact_known_at` and `customer_known_at` are what `int_customers_known_since` said of the
     customer when their moments were last built (`int_journey_changes` compares them).
@@ -37,18 +37,15 @@
 with
 
 touchpoints as (
-    select * from {{ ref('touchpoints') }}
-    {%- if connect360.journey_is_incremental() %}
-        -- The touchpoints whose moment can belong to a changed customer: theirs, and the
-        -- others' in a session of theirs.
-        where
-            customer_id in ({{ connect360.changed_journey_customers() }})
-            or session_id in ({{ connect360.changed_customers_sessions() }})
-    {%- endif %}
+    select * from {{ ref('int_touchpoints_attributed') }}
+),
+
+session_events as (
+    select * from {{ ref('int_sessions_sessionized') }}
 ),
 
 sessions as (
-    select * from {{ ref('sessions') }}
+    select * from {{ ref('int_sessions_stitched') }}
 ),
 
 rules as (
@@ -59,17 +56,41 @@ known_since as (
     select * from {{ ref('int_customers_known_since') }}
 ),
 
-candidates as (
+-- Each touchpoint with its session, if it is a web or app event in one.
+in_sessions as (
     select
-        touchpoints.touchpoint_id,
-        coalesce(sessions.customer_id, touchpoints.customer_id) as customer_id,
+        touchpoints.record_id as touchpoint_id,
+        touchpoints.customer_id,
         touchpoints.channel,
         touchpoints.touchpoint_type,
         touchpoints.occurred_at,
         touchpoints.outcome_code,
+        touchpoints.is_escalated,
         touchpoints.wait_seconds,
         touchpoints.reference_id,
-        touchpoints.session_id,
+        session_events.session_id
+    from touchpoints
+    left join session_events on touchpoints.record_id = session_events.record_id
+    {%- if connect360.journey_is_incremental() %}
+        -- The touchpoints whose moment can belong to a changed customer: theirs, and the
+        -- others' in a session of theirs.
+        where
+            touchpoints.customer_id in ({{ connect360.changed_journey_customers() }})
+            or session_events.session_id in ({{ connect360.changed_customers_sessions() }})
+    {%- endif %}
+),
+
+candidates as (
+    select
+        in_sessions.touchpoint_id,
+        coalesce(sessions.customer_id, in_sessions.customer_id) as customer_id,
+        in_sessions.channel,
+        in_sessions.touchpoint_type,
+        in_sessions.occurred_at,
+        in_sessions.outcome_code,
+        in_sessions.wait_seconds,
+        in_sessions.reference_id,
+        in_sessions.session_id,
         rules.moment,
         rules.occurrence,
         rules.family,
@@ -78,23 +99,23 @@ candidates as (
         rules.priority,
         rules.family || '|' || coalesce(
             case rules.grouped_by
-                when 'session' then touchpoints.session_id
-                when 'reference' then touchpoints.reference_id
-                when 'customer' then coalesce(sessions.customer_id, touchpoints.customer_id)
+                when 'session' then in_sessions.session_id
+                when 'reference' then in_sessions.reference_id
+                when 'customer' then coalesce(sessions.customer_id, in_sessions.customer_id)
             end,
-            touchpoints.touchpoint_id
+            in_sessions.touchpoint_id
         ) as group_key
-    from touchpoints
+    from in_sessions
     inner join rules
         on
-            touchpoints.channel = rules.channel
-            and touchpoints.touchpoint_type = rules.touchpoint_type
-            and (rules.outcome_code is null or touchpoints.outcome_code = rules.outcome_code)
+            in_sessions.channel = rules.channel
+            and in_sessions.touchpoint_type = rules.touchpoint_type
+            and (rules.outcome_code is null or in_sessions.outcome_code = rules.outcome_code)
             and (
                 rules.when_escalated is null
-                or touchpoints.is_escalated = rules.when_escalated
+                or in_sessions.is_escalated = rules.when_escalated
             )
-    left join sessions on touchpoints.session_id = sessions.session_id
+    left join sessions on in_sessions.session_id = sessions.session_id
 ),
 
 occurrence_groups as (

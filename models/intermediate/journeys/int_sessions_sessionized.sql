@@ -49,9 +49,7 @@ events as (
         record_customers.customer_id is not null
         and touchpoints.session_subject is not null
         and touchpoints.channel in ('web', 'mobile_app')
-    {%- if connect360.journey_is_incremental() %}
-        and {{ connect360.is_changed_session_subject('touchpoints') }}
-    {%- endif %}
+        and {{ connect360.in_this_run_of_sessions('touchpoints') }}
 ),
 
 gaps as (

@@ -14,8 +14,6 @@
     outcome is its sentiment (negative, neutral, positive) when the sentiment asset has scored
     it.
 -#}
-{%- set sentiment = source('sentiment', 'social_mentions') -%}
-{%- set has_sentiment = load_relation(sentiment) is not none -%}
 with
 
 web_events as (
@@ -70,19 +68,9 @@ social_mentions as (
     select * from {{ ref('stg_social__mentions') }}
 ),
 
--- The sentiment of social mentions, or none before the sentiment asset has run.
+-- The sentiment of social mentions (none before the sentiment asset has run).
 mention_sentiment as (
-    {%- if has_sentiment %}
-        select
-            record_id,
-            sentiment
-        from {{ sentiment }}
-    {%- else %}
-        select
-            cast(null as {{ dbt.type_string() }}) as record_id,
-            cast(null as {{ dbt.type_string() }}) as sentiment
-        where 1 = 0
-    {%- endif %}
+    select * from {{ ref('stg_sentiment__social_mentions') }}
 ),
 
 consent_events as (

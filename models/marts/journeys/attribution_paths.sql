@@ -31,6 +31,7 @@
     (macros/journey_changes.sql).
 -#}
 -- depends_on: {{ ref('int_journey_changes') }}
+-- depends_on: {{ ref('int_sessions_stitched') }}
 {% set lookback_seconds = connect360.attribution_setting('attribution_lookback_days') * 86400 -%}
 
 with

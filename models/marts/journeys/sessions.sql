@@ -8,13 +8,10 @@
     ) }}",
 ) }}
 {#-
-    Web and app sessions, one row per session, stitched to customers: see
-    `int_sessions_sessionized` for where a session starts and ends.
-
-    The session's customer is the customer of its latest signed-in event, so the events before an
-    identify call, and the earlier anonymous sessions of that browser, belong to the person it
-    identified as (the identity graph links the anonymous id to them). A session with no
-    signed-in event takes its events' customer.
+    Web and app sessions, one row per session, with their customer: see
+    `int_sessions_sessionized` for where a session starts and ends, and `int_sessions_stitched`
+    for whose session it is (the customer of its latest signed-in event, so anonymous events
+    before an identify call belong to the person it identified as).
 
     Incremental on DuckDB: a run rebuilds the sessions of the session subjects and of the
     customers in `int_journey_changes` (macros/journey_changes.sql).
@@ -27,6 +24,10 @@ session_events as (
     {%- if connect360.journey_is_incremental() %}
         where session_id in ({{ connect360.rebuilt_sessions() }})
     {%- endif %}
+),
+
+stitched as (
+    select * from {{ ref('int_sessions_stitched') }}
 ),
 
 sessions as (
@@ -45,32 +46,29 @@ sessions as (
             as exit_view,
         min_by(campaign, occurred_epoch) as campaign,
         max(case when outcome_code = 'converted' then 1 else 0 end) = 1 as is_converted,
-        max(case when touchpoint_type = 'identify' then 1 else 0 end) = 1 as has_identify,
-        max_by(
-            customer_id,
-            case when is_signed_in then 10000000000 else 0 end + occurred_epoch
-        ) as customer_id
+        max(case when touchpoint_type = 'identify' then 1 else 0 end) = 1 as has_identify
     from session_events
     group by session_id
 ),
 
 final as (
     select
-        session_id,
-        customer_id,
-        channel,
-        started_at,
-        ended_at,
-        {{ connect360.epoch_seconds('ended_at') }} - {{ connect360.epoch_seconds('started_at') }}
-            as duration_seconds,
-        events,
-        page_views,
-        entry_view,
-        exit_view,
-        campaign,
-        is_converted,
-        has_identify
+        sessions.session_id,
+        stitched.customer_id,
+        sessions.channel,
+        sessions.started_at,
+        sessions.ended_at,
+        {{ connect360.epoch_seconds('sessions.ended_at') }}
+        - {{ connect360.epoch_seconds('sessions.started_at') }} as duration_seconds,
+        sessions.events,
+        sessions.page_views,
+        sessions.entry_view,
+        sessions.exit_view,
+        sessions.campaign,
+        sessions.is_converted,
+        sessions.has_identify
     from sessions
+    left join stitched on sessions.session_id = stitched.session_id
 )
 
 select * from final

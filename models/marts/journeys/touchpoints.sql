@@ -26,7 +26,7 @@ session_events as (
 to_build as (
     select * from touchpoints
     {%- if connect360.journey_is_incremental() %}
-        where touchpoints.customer_id in ({{ connect360.changed_journey_customers() }})
+        where customer_id in ({{ connect360.changed_journey_customers() }})
     {%- endif %}
 ),
 
