@@ -33,7 +33,7 @@ lint:  ## ruff and sqlfluff, as the test command runs them
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	@# Compiled against an empty database (the `lint` dbt target): the same answer whatever
-	@# the warehouse holds. Then the incremental branch of every model that has one.
+	@# the warehouse holds. Then the incremental branch of every model whose own text has one.
 	$(RUN) sqlfluff lint models macros --processes 2
 	files="$$($(RUN) python lint/incremental_models.py)" && \
 		$(RUN) sqlfluff lint --config lint/incremental.cfg --processes 2 $$files

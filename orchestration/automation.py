@@ -4,7 +4,7 @@ chains a build to every load.
 A landing day reaches raw through ``load_landing`` (the daily schedule, the landing sensor, or a
 reload from the UI). When such a run succeeds, ``warehouse_after_load`` requests
 ``build_warehouse``: every asset past raw (staging, the pseudonym key, identity, journeys, the
-marts) and their quality checks, in one run, so the blocking checks gate what they guard exactly
+marts) and their quality checks, in one run, so the error suites gate what they guard exactly
 as in ``make demo``. dbt's incremental models make that run cost what changed. Loads that land
 while a build waits in the queue are picked up by that build: one queued build is enough.
 """
@@ -33,7 +33,7 @@ warehouse_build_job = dg.define_asset_job(
     selection=(dg.AssetSelection.all() - RAW_SELECTION) | (RAW_CHECKS - LANDING_CHECKS),
     description=(
         "Everything past raw: staging, identity, journeys, consent and marts, with their quality "
-        "checks. A failing blocking check withholds what it guards (the activation marts)."
+        "checks. A failing error suite withholds what it guards (the activation marts)."
     ),
 )
 

@@ -15,7 +15,11 @@ from orchestration.ingestion.assets import (
 )
 from orchestration.ingestion.contracts import load_contracts
 from orchestration.journeys.sentiment import social_mention_sentiment
-from orchestration.quality.checks import QUALITY_CHECKS
+from orchestration.quality.checks import (
+    great_expectations_checks,
+    landing_quality_checks,
+    staging_quality_checks,
+)
 from orchestration.resources import default_resources
 from orchestration.runs import dead_run_sweeper
 from orchestration.settings import Settings
@@ -37,9 +41,11 @@ defs = dg.Definitions(
         probabilistic_edges,
         social_mention_sentiment,
         connect360_dbt_assets,
+        # The warehouse's suites, as the gate the activation marts wait for.
+        great_expectations_checks,
         connect360_activation_assets,
     ],
-    asset_checks=QUALITY_CHECKS,
+    asset_checks=[landing_quality_checks, staging_quality_checks],
     jobs=[raw_load_job, warehouse_build_job, journeys_job],
     schedules=[daily_landing_schedule],
     sensors=[build_landing_sensor(contracts, partitions), warehouse_after_load, dead_run_sweeper],

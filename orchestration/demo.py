@@ -110,7 +110,7 @@ def _load(
 
 def _transform(instance: dg.DagsterInstance, settings: Settings) -> list[dg.AssetCheckEvaluation]:
     """Build the dbt project and run the quality checks; the activation marts are built only
-    if the blocking checks pass. Returns the checks' evaluations."""
+    if the error suites pass. Returns the checks' evaluations."""
     wait_for_pool(instance)
     # The job the daily run uses after each load (orchestration/automation.py). dbt runs in
     # steps around the Python assets between its models: Splink (up to the matching
@@ -128,8 +128,9 @@ def _transform(instance: dg.DagsterInstance, settings: Settings) -> list[dg.Asse
     failed_steps = {
         event.step_key for event in result.all_events if event.is_step_failure and event.step_key
     }
-    # A failing blocking check fails its own step and skips what it guards: that is the guard
-    # working, not the run breaking. Any other failed step is.
+    # The warehouse's error suites withhold the activation marts through their gate, and the
+    # run succeeds. A failing blocking check in staging fails its own step and skips what is
+    # downstream: that is the guard working, not the run breaking. Any other failed step is.
     # (A step of a check run more than once in a job is keyed `<name>_<n>`.)
     check_steps = {checks.node_def.name for checks in QUALITY_CHECKS}
     if {step for step in failed_steps if re.sub(r"_\d+$", "", step) not in check_steps}:
@@ -211,7 +212,8 @@ def _report(
         + (
             "marts.marketing_audience"
             if audience
-            else "withheld: a blocking check failed, so the run did not build them"
+            else "withheld by quality/activation_gate: an error suite failed, so the run "
+            "(which succeeded) did not build them"
         ),
         f"  Data Docs:            {quality_dir() / 'data_docs' / 'index.html'}",
         f"  governance summary:   {quality_dir() / SUMMARY_FILE}",
@@ -249,9 +251,9 @@ def _injected_lines(
         + "),",
         "so that the demo shows the checks at work: "
         + (
-            f"the blocking suites {', '.join(blocking)} found them"
+            f"the error-severity suites {', '.join(blocking)} found them"
             if blocking
-            else "no blocking suite found them (a defect)"
+            else "no error-severity suite found them (a defect)"
         )
         + (", and withheld the activation marts, as designed." if blocking and not built else "."),
         "Each failing record is listed in the Data Docs and the governance summary above.",

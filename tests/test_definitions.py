@@ -13,8 +13,11 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+from dagster._core.execution.api import create_execution_plan
+from dagster._core.storage.dagster_run import DagsterRun
 from dagster_dbt import DbtProject
 
+from orchestration.automation import BUILD_JOB
 from orchestration.definitions import defs
 from orchestration.ingestion.assets import (
     PARTITION_RANGE_END_TAG,
@@ -23,6 +26,7 @@ from orchestration.ingestion.assets import (
     build_raw_assets,
     daily_landing_schedule,
     daily_partitions,
+    raw_load_job,
     transaction_chunks,
 )
 from orchestration.ingestion.contracts import get_contract, load_contracts
@@ -31,6 +35,7 @@ from orchestration.resources import LandingResource, WarehouseResource
 from orchestration.settings import REPO_ROOT, WAREHOUSE_POOL, Settings
 from orchestration.transform import assets
 from orchestration.transform.assets import (
+    ACTIVATION_GATE,
     connect360_activation_assets,
     connect360_dbt_assets,
 )
@@ -102,6 +107,8 @@ def test_asset_keys_are_kept():
         "marts/marketing_send_compliance",
         "marts/sessions",
         "marts/touchpoints",
+        # The warehouse's error suites decide it; the activation marts wait for it.
+        "quality/activation_gate",
         "raw/chat__conversations",
         "raw/consent__erasure_requests",
         "raw/consent__events",
@@ -172,13 +179,33 @@ def test_error_suites_are_blocking_checks_upstream_of_the_activation_marts():
     consent = checks["consent_rules"]
     assert consent.asset_key == dg.AssetKey(["marts", "marketing_send_compliance"])
     specs = {spec.name: spec for spec in great_expectations_checks.check_specs}
-    assert specs["consent_rules"].blocking
-    assert not specs["consent_coverage"].blocking
+    # The warehouse's suites are checks of the gate the activation marts wait for: an error
+    # suite withholds them (and names itself), a warning suite does not.
+    assert specs["consent_rules"].metadata["severity"] == "error"
+    assert "withholds" in specs["consent_rules"].metadata
+    assert "withholds" not in specs["consent_coverage"].metadata
+    assert great_expectations_checks.keys == {ACTIVATION_GATE}
     audience = dg.AssetKey(["marts", "marketing_audience"])
     assert consent.asset_key in graph.get(audience).parent_keys
-    # The activation marts are a step of their own, so a failed blocking check can hold them.
+    assert ACTIVATION_GATE in graph.get(audience).parent_keys
+    assert consent.asset_key in graph.get(ACTIVATION_GATE).parent_keys
+    # The activation marts are a step of their own, so the gate can hold them.
     assert audience not in connect360_dbt_assets.keys
     assert audience in connect360_activation_assets.keys
+    # In the build job the gate is one step (its checks decide it together), between the marts
+    # and the activation marts.
+    plan = create_execution_plan(defs.resolve_job_def(BUILD_JOB))
+    after = {
+        step.key: {
+            handle.step_key
+            for step_input in step.step_inputs
+            for handle in step_input.get_step_output_handle_dependencies()
+        }
+        for step in plan.steps
+    }
+    gates = [key for key in after if key.startswith(great_expectations_checks.node_def.name)]
+    assert gates == ["great_expectations"]
+    assert "great_expectations" in after["connect360_activation_assets"]
 
 
 def test_every_layer_has_its_suites_on_the_assets_they_guard():
@@ -203,8 +230,9 @@ def test_every_layer_has_its_suites_on_the_assets_they_guard():
     # blocking staging check does not wait for the marts it would block.
     assert specs["staging_keys", "staging/stg_web__events"] == ("staging_quality", True)
     assert specs["staging_values", "staging/stg_web__events"] == ("staging_quality", False)
-    assert specs["journeys", "marts/sessions"] == ("great_expectations", True)
-    assert specs["mart_ranges", "marts/funnel_conversion"] == ("great_expectations", True)
+    # The warehouse's error suites withhold through the gate, not as Dagster blocking checks.
+    assert specs["journeys", "marts/sessions"] == ("great_expectations", False)
+    assert specs["mart_ranges", "marts/funnel_conversion"] == ("great_expectations", False)
 
 
 def test_raw_assets_have_groups_owners_descriptions_and_the_writer_pool():
@@ -329,8 +357,10 @@ def test_sensor_requests_new_days_then_only_changed_ones(tmp_path, monkeypatch):
     (landing.root / "web" / "not-a-day").mkdir()
     _drop_example(landing, "web", "events", "2019-12-31")  # before the first partition
 
+    instance = dg.DagsterInstance.ephemeral()
+
     def evaluate() -> list[dg.RunRequest]:
-        context = dg.build_sensor_context(resources={"landing": landing})
+        context = dg.build_sensor_context(instance=instance, resources={"landing": landing})
         return list(sensor(context).run_requests or [])
 
     first = evaluate()
@@ -360,6 +390,33 @@ def test_sensor_requests_new_days_then_only_changed_ones(tmp_path, monkeypatch):
         ("2026-03-10", ["raw/web__events"]),
     ]
     assert third[0].run_key != first[0].run_key
+
+    # A day whose load has not finished is left to it (its streams turn loaded one by one, and
+    # a request for the rest would load them twice); a range of days counts each of them.
+    queued = DagsterRun(
+        job_name=raw_load_job.name,
+        run_id="queued-load",
+        status=dg.DagsterRunStatus.QUEUED,
+        tags={"dagster/partition": "2026-03-10"},
+    )
+    instance.add_run(queued)
+    assert [r.partition_key for r in evaluate()] == ["2026-03-09"]
+    instance.add_run(
+        DagsterRun(
+            job_name=raw_load_job.name,
+            run_id="running-range",
+            status=dg.DagsterRunStatus.STARTED,
+            tags={
+                PARTITION_RANGE_START_TAG: "2026-03-08",
+                PARTITION_RANGE_END_TAG: "2026-03-09",
+            },
+        )
+    )
+    assert evaluate() == []
+    # Finished runs hold nothing back.
+    for run_id in ("queued-load", "running-range"):
+        instance.report_run_failed(instance.get_run_by_id(run_id))
+    assert [r.partition_key for r in evaluate()] == ["2026-03-09", "2026-03-10"]
 
 
 def test_a_partition_range_loads_in_one_run_with_metadata(tmp_path, monkeypatch):

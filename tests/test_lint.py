@@ -54,7 +54,13 @@ def test_lint_compiles_the_same_sql_with_or_without_a_built_warehouse(tmp_path):
 def test_the_incremental_pass_lists_the_models_that_branch():
     manifest = json.loads((REPO_ROOT / "target" / "manifest.json").read_text())
     files = incremental_model_files(manifest)
-    # Directly (touchpoints), and through the project's macros (landed_records in staging).
+    # Directly (touchpoints), and through the project's macros (the occurrences read only the
+    # staged versions they have not read yet).
     assert MODEL in files
-    assert "models/staging/web/stg_web__events.sql" in files
+    assert "models/identity/int_identity__occurrences.sql" in files
     assert "models/marts/customers/customers.sql" not in files
+    # A staging model branches only inside its `source` CTE's macro and its post-hook: none of
+    # its own text, so it is linted once.
+    assert "models/staging/web/stg_web__events.sql" not in files
+    source = (REPO_ROOT / "models/staging/web/stg_web__events.sql").read_text()
+    assert "source as (\n    {{ landed_records(" in source

@@ -41,6 +41,7 @@ from orchestration.quality.runner import (
 from orchestration.quality.suites import EMAIL_PATTERN, PHONE_PATTERN, SUITES, suite_named
 from orchestration.resources import WarehouseResource
 from orchestration.transform.assets import (
+    ACTIVATION_GATE,
     connect360_activation_assets,
     connect360_dbt_assets,
     dbt_resource,
@@ -591,7 +592,7 @@ def _materialize_guarded(warehouse: Warehouse, work: Path) -> dg.ExecuteInProces
     with dg.DagsterInstance.ephemeral() as instance:
         return dg.materialize(
             [connect360_dbt_assets, great_expectations_checks, connect360_activation_assets],
-            selection=dg.AssetSelection.assets(compliance, audience),
+            selection=dg.AssetSelection.assets(compliance, ACTIVATION_GATE, audience),
             instance=instance,
             resources={
                 "warehouse": WarehouseResource(path=str(warehouse.path)),
@@ -617,6 +618,15 @@ def test_a_failing_consent_check_blocks_the_activation_marts(validated, monkeypa
         rule: len(send_ids) for rule, send_ids in EXPECTED_VIOLATIONS.items()
     }
     assert not _audience_built(result)
+    # A check outcome, not a crash: the run succeeds, and the gate says what withheld the marts.
+    assert result.success
+    (observation,) = [
+        event.event_specific_data.asset_observation
+        for event in result.all_events
+        if event.event_type == dg.DagsterEventType.ASSET_OBSERVATION
+        and event.asset_key == ACTIVATION_GATE
+    ]
+    assert "consent_rules" in observation.metadata["withheld_by"].value
 
 
 def test_a_clean_run_passes_and_publishes_the_activation_marts(tmp_path, monkeypatch) -> None:
@@ -631,6 +641,7 @@ def test_a_clean_run_passes_and_publishes_the_activation_marts(tmp_path, monkeyp
     result = _materialize_guarded(warehouse, tmp_path)
     evaluations = {check.check_name: check for check in result.get_asset_check_evaluations()}
     assert evaluations["consent_rules"].passed
+    assert result.success
     assert _audience_built(result)
     assert warehouse.query(
         "select channel, may_send_now from marts.marketing_audience "

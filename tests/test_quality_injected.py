@@ -14,6 +14,7 @@ from orchestration.quality.accuracy import RULES, compare
 from orchestration.quality.checks import great_expectations_checks
 from orchestration.resources import WarehouseResource
 from orchestration.transform.assets import (
+    ACTIVATION_GATE,
     connect360_activation_assets,
     connect360_dbt_assets,
     dbt_resource,
@@ -64,7 +65,7 @@ def test_a_run_with_them_names_them_and_withholds_the_activation_marts(injected)
         with dg.DagsterInstance.ephemeral() as instance:
             result = dg.materialize(
                 [connect360_dbt_assets, great_expectations_checks, connect360_activation_assets],
-                selection=dg.AssetSelection.assets(*GUARDED, AUDIENCE),
+                selection=dg.AssetSelection.assets(*GUARDED, ACTIVATION_GATE, AUDIENCE),
                 instance=instance,
                 resources={
                     "warehouse": WarehouseResource(path=str(injected / "warehouse.duckdb")),
@@ -72,12 +73,16 @@ def test_a_run_with_them_names_them_and_withholds_the_activation_marts(injected)
                 },
                 raise_on_error=False,
             )
+    # The breaches are the sources' doing: the run succeeds, its checks fail, the gate withholds.
+    assert result.success
     evaluations = {check.check_name: check for check in result.get_asset_check_evaluations()}
     for suite in ("consent_rules", "erasure_at_source", "personal_data_at_source"):
         assert not evaluations[suite].passed, suite
+        assert evaluations[suite].severity == dg.AssetCheckSeverity.ERROR
     # The warehouse itself holds neither an erased customer nor personal data in a mart.
     assert evaluations["erasure"].passed and evaluations["personal_data"].passed
-    assert AUDIENCE not in {event.asset_key for event in result.get_asset_materialization_events()}
+    materialized = {event.asset_key for event in result.get_asset_materialization_events()}
+    assert AUDIENCE not in materialized and ACTIVATION_GATE not in materialized
 
     # The Data Docs name the records by key (every injected send to an erased address, every
     # page view with an address in its path), never the address itself.

@@ -37,6 +37,7 @@ warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=dg.Bet
 
 RAW_PREFIX = "raw"
 #: Dagster's run tags that run a partition range in one run (a single-run backfill).
+PARTITION_NAME_TAG = "dagster/partition"
 PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
 PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
 #: A single-run backfill loads days in transactions of at most this many landing bytes (a busy
@@ -323,6 +324,35 @@ def pending_loads(
     return pending
 
 
+#: Runs that have not finished: queued, about to start, or running.
+UNFINISHED = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+]
+
+
+def _days_being_loaded(instance: dg.DagsterInstance) -> set[str]:
+    """The landing days of the load job's runs that have not finished: a day's run, or a range
+    of days (a backfill, ``make demo``)."""
+    days: set[str] = set()
+    for run in instance.get_runs(
+        filters=dg.RunsFilter(job_name=raw_load_job.name, statuses=UNFINISHED)
+    ):
+        day = run.tags.get(PARTITION_NAME_TAG)
+        first = run.tags.get(PARTITION_RANGE_START_TAG)
+        last = run.tags.get(PARTITION_RANGE_END_TAG)
+        if day:
+            days.add(day)
+        elif first and last:
+            current, end = date.fromisoformat(first), date.fromisoformat(last)
+            while current <= end:
+                days.add(current.isoformat())
+                current += timedelta(days=1)
+    return days
+
+
 def build_landing_sensor(
     contracts: Sequence[Contract], partitions: dg.PartitionsDefinition
 ) -> dg.SensorDefinition:
@@ -337,6 +367,11 @@ def build_landing_sensor(
         context: dg.SensorEvaluationContext, landing: LandingResource
     ) -> dg.SensorResult:
         pending = pending_loads(landing, contracts, partitions)
+        # A day whose load is queued or running is left to it: its streams turn loaded one by
+        # one, and a request for the rest would load them again and build the warehouse twice.
+        # What is still pending once it has finished (files changed meanwhile) is asked for
+        # at the next tick.
+        busy = sorted(set(pending) & _days_being_loaded(context.instance))
         requests = [
             dg.RunRequest(
                 run_key=f"landing:{day}:"
@@ -345,9 +380,12 @@ def build_landing_sensor(
                 asset_selection=[dg.AssetKey([RAW_PREFIX, stream]) for stream in streams],
             )
             for day, streams in sorted(pending.items())
+            if day not in busy
         ]
         if requests:
             context.log.info(f"{len(requests)} landing day(s) with new or changed files")
+        if busy:
+            context.log.info(f"landing day(s) {', '.join(busy)} wait for their running load")
         return dg.SensorResult(run_requests=requests)
 
     return _landing_sensor

@@ -133,6 +133,17 @@ ManifestPreparer().prepare_if_dev(dbt_project)
 
 
 class Connect360Translator(DagsterDbtTranslator):
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        # The activation marts wait for the quality gate, and are skipped when it withholds them.
+        activation = _layer_and_domain(props) == ("marts", "activation")
+        if props["resource_type"] == "model" and activation:
+            return spec.merge_attributes(deps=[ACTIVATION_GATE])
+        return spec
+
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         # A source table is the asset that writes it (raw loads, the pseudonym key); a model is
         # keyed by its layer folder and name, e.g. staging/stg_web__events.
@@ -179,9 +190,11 @@ def _layer_and_domain(dbt_resource_props: Mapping[str, Any]) -> tuple[str | None
     return (folders[0] if folders else None, folders[1] if len(folders) > 1 else None)
 
 
-#: Activation marts feed outreach: they are built in a step of their own, after the blocking
-#: consent checks on the marts they read (orchestration/quality/checks.py) have passed.
+#: Activation marts feed outreach: they are built in a step of their own, after the gate that
+#: passes only when the consent and other error suites on the marts they read have passed
+#: (orchestration/quality/checks.py).
 ACTIVATION_MODELS = "path:models/marts/activation"
+ACTIVATION_GATE = dg.AssetKey(["quality", "activation_gate"])
 _TRANSLATOR = Connect360Translator(
     settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True)
 )
