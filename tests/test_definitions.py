@@ -393,13 +393,14 @@ def test_sensor_requests_new_days_then_only_changed_ones(tmp_path, monkeypatch):
 
     # A day whose load has not finished is left to it (its streams turn loaded one by one, and
     # a request for the rest would load them twice); a range of days counts each of them.
-    queued = DagsterRun(
+    # (A queued run needs a code location's origin; one not started yet stands for it.)
+    waiting = DagsterRun(
         job_name=raw_load_job.name,
-        run_id="queued-load",
-        status=dg.DagsterRunStatus.QUEUED,
+        run_id="waiting-load",
+        status=dg.DagsterRunStatus.NOT_STARTED,
         tags={"dagster/partition": "2026-03-10"},
     )
-    instance.add_run(queued)
+    instance.add_run(waiting)
     assert [r.partition_key for r in evaluate()] == ["2026-03-09"]
     instance.add_run(
         DagsterRun(
@@ -414,7 +415,7 @@ def test_sensor_requests_new_days_then_only_changed_ones(tmp_path, monkeypatch):
     )
     assert evaluate() == []
     # Finished runs hold nothing back.
-    for run_id in ("queued-load", "running-range"):
+    for run_id in ("waiting-load", "running-range"):
         instance.report_run_failed(instance.get_run_by_id(run_id))
     assert [r.partition_key for r in evaluate()] == ["2026-03-09", "2026-03-10"]
 
