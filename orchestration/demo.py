@@ -212,8 +212,8 @@ def _report(
         + (
             "marts.marketing_audience"
             if audience
-            else "withheld by quality/activation_gate: an error suite failed, so the run "
-            "(which succeeded) did not build them"
+            else "withheld by quality/activation_gate: an error suite failed, so the run did "
+            "not build them"
         ),
         f"  Data Docs:            {quality_dir() / 'data_docs' / 'index.html'}",
         f"  governance summary:   {quality_dir() / SUMMARY_FILE}",
